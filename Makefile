@@ -1,0 +1,102 @@
+# idprover: build, run, test. GNU make; site overrides in config.mk.
+-include config.mk
+
+PREFIX	?= /usr/local
+BUILD	?= build
+PKGS	 = fcgi gnutls json-c libtasn1 libcurl libsmpp34
+PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKGLIBS	  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CC	?= cc
+OPT	?= -O2 -g
+CFLAGS	+= $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Ilib \
+	   $(PKGCFLAGS) -DTEMPLATE_DIR='"$(PREFIX)/share/idprover/templates"' \
+	   $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS)
+LDLIBS	+= $(PKGLIBS) -ldb-5.3
+
+ifeq ($(CI),true)
+WERROR	?= -Werror
+endif
+ifeq ($(SAN),1)
+BUILD	 = build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+endif
+
+PROGS	 = directory new-nonce new-account account key-change new-order \
+	   order finalize authz challenge cert revoke-cert crl
+TOOLS	 = idprover-admin
+
+LIBSRC	 = $(wildcard lib/*.c)
+LIBOBJ	 = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)
+LIBA	 = $(BUILD)/libidprover.a
+PROGBIN	 = $(PROGS:%=$(BUILD)/cgi-bin/%)
+TOOLBIN	 = $(TOOLS:%=$(BUILD)/tools/%)
+UNITSRC	 = $(wildcard tests/unit/test_*.c)
+UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
+HDRS	 = $(wildcard lib/*.h)
+
+all: $(PROGBIN) $(TOOLBIN)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/lib/%.o: lib/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(BUILD)/cgi-bin/%: cgi-bin/%.c $(LIBA) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(BUILD)/tools/%: tools/%.c $(LIBA) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
+
+unit: $(UNITBIN)
+	@sh tests/unit/run.sh $(UNITBIN)
+
+run: deps all
+	@sh scripts/run.sh
+
+test: deps
+	$(MAKE) all unit
+	$(MAKE) SAN=1 all unit
+	$(MAKE) fuzz-replay
+	sh tests/integ/run.sh
+
+FUZZSRC	 = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZBIN	 = $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZTIME ?= 60
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBA) $(LDLIBS)
+
+fuzz-replay:
+	$(MAKE) SAN=1 $(FUZZSRC:tests/fuzz/%.c=build-san/fuzz/%)
+	@sh tests/fuzz/replay.sh build-san/fuzz
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZTIME)
+
+bench: deps all
+	@sh bench/run.sh
+
+install: all
+	sh scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD)
+
+clean:
+	rm -rf build build-san tests/tmp
+
+.PHONY: all deps unit run test fuzz fuzz-replay bench install clean
+.SECONDARY:

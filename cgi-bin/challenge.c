@@ -1,0 +1,18 @@
+/* challenge: the sms-link-00 challenge. */
+#include "acme.h"
+
+static const struct program prog = {
+	.name = "challenge",
+	.methods = M_POST,
+	.auth = AUTH_KID,
+	.get = NULL,
+	.post = acme_challenge_post,
+	.init = acme_sms_init,
+	.after = acme_challenge_after,
+};
+
+int
+main(void)
+{
+	return serve(&prog);
+}

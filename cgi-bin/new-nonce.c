@@ -1,0 +1,18 @@
+/* new-nonce: fresh nonces (RFC 8555 7.2). */
+#include "acme.h"
+
+static const struct program prog = {
+	.name = "new-nonce",
+	.methods = M_GET | M_HEAD | M_POST,
+	.auth = AUTH_KID,
+	.get = acme_nonce,
+	.post = acme_nonce_post,
+	.init = NULL,
+	.after = NULL,
+};
+
+int
+main(void)
+{
+	return serve(&prog);
+}

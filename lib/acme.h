@@ -1,0 +1,154 @@
+/* idprover: the one header the programs in cgi-bin/ include. */
+#ifndef ACME_H
+#define ACME_H
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "bounds.h"
+#include "config.h"
+#include "problem.h"
+#include "store.h"
+
+enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
+
+#define M_GET	0x1
+#define M_HEAD	0x2
+#define M_POST	0x4
+
+/* What a POST must be signed with (PROTOCOL.md section 4, rule 11). */
+enum auth { AUTH_KID, AUTH_JWK, AUTH_EITHER };
+
+struct buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+struct jws;
+struct ca;
+struct gateway;
+
+/* What every request of a process shares, set up before the loop. */
+struct server {
+	struct config	 cfg;
+	struct store	*st;
+	unsigned char	 secret[32];
+	struct ca	*ca;		/* programs that issue or revoke */
+	struct gateway	*gw;		/* programs that send SMS */
+	const char	*location;	/* header name carrying Location */
+};
+
+/* One request and its response; req_free releases all of it. */
+struct req {
+	struct server	*srv;
+	const struct config *cfg;
+	struct store	*st;
+	time_t		 now;
+	enum method	 method;
+	const char	*path;		/* after the local prefix */
+	char		 url[URL_MAX * 2];
+	char		*body;
+	size_t		 bodysz;
+	struct jws	*jws;
+	struct account	 acct;		/* the signer, with AUTH_KID */
+	int		 has_acct;
+	/* The response. */
+	int		 status;
+	const char	*ctype;
+	struct buf	 hdr;		/* extra header lines */
+	struct buf	 out;		/* body */
+	enum prob	 prob;
+	char		 detail[DETAIL_MAX];
+	long		 retry_after;	/* < 0: none */
+	int		 remaining;	/* remainingTries, < 0: none */
+	int		 durable;	/* a record changed: sync the commit */
+	int		 no_index;	/* the directory: no Link rel=index */
+	int		 after_commit;	/* run prog->after once committed */
+	char		 sms_id[SMS_ID_MAX];
+};
+
+struct program {
+	const char	*name;
+	unsigned	 methods;	/* M_* accepted */
+	enum auth	 auth;
+	enum prob	(*get)(struct req *);	/* GET and HEAD */
+	enum prob	(*post)(struct req *);	/* verified JWS in req->jws */
+	int		(*init)(struct server *);
+	void		(*after)(struct req *);	/* after the commit */
+};
+
+/* Run the request loop of a program: returns the exit status. */
+int		 serve(const struct program *);
+
+/* Response helpers (resp.c). */
+int		 buf_add(struct buf *, const void *, size_t);
+int		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 buf_free(struct buf *);
+int		 resp_header(struct req *, const char *name, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 resp_link(struct req *, const char *url, const char *rel);
+int		 resp_location(struct req *, const char *url);
+/* Set a JSON body (takes the reference) and the status. */
+enum prob	 resp_json(struct req *, int status, json_object *);
+enum prob	 resp_fail(struct req *, enum prob, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 resp_send(struct req *, const char *nonce);
+
+/* Problem documents (problem.c). */
+int		 problem_write(struct req *);
+json_object	*problem_object(enum prob, const char *detail);
+
+/* Nonces (nonce.c). */
+int		 nonce_new(const struct server *, time_t, char out[NONCE_LEN + 1]);
+enum prob	 nonce_use(struct req *, const char *);
+
+/* Authentication of a POST (auth.c). */
+enum prob	 auth_request(struct req *, enum auth);
+/* URLs of resources. */
+int		 url_of(const struct req *, char *, size_t, const char *kind,
+		    const char *id);
+/* The id after prefix in req->path, ending at the end or at '/'; *rest
+ * gets what follows. PROB_NOT_FOUND when it is not an id. */
+enum prob	 path_id(struct req *, const char *prefix, char id[ID_LEN + 1],
+		    const char **rest);
+/* RFC 3339 time, UTC, second precision. */
+int		 time_fmt(time_t, char *, size_t);
+/* Parse RFC 3339; -1 when malformed. */
+int		 time_parse(const char *, time_t *);
+
+/* Resource logic. */
+enum prob	 acme_directory(struct req *);
+enum prob	 acme_nonce(struct req *);
+enum prob	 acme_nonce_post(struct req *);
+enum prob	 acme_account_new(struct req *);
+enum prob	 acme_account_post(struct req *);
+enum prob	 acme_key_change(struct req *);
+enum prob	 acme_order_new(struct req *);
+enum prob	 acme_orders_list(struct req *, const char *query);
+enum prob	 acme_order_post(struct req *);
+enum prob	 acme_finalize(struct req *);
+enum prob	 acme_authz_post(struct req *);
+enum prob	 acme_challenge_post(struct req *);
+void		 acme_challenge_after(struct req *);
+enum prob	 acme_cert_post(struct req *);
+enum prob	 acme_revoke(struct req *);
+enum prob	 acme_crl(struct req *);
+int		 acme_ca_init(struct server *);
+int		 acme_sms_init(struct server *);
+
+/* Account and order state shared by the resources (acme_state.c). */
+int		 account_json(const struct req *, const struct account *,
+		    json_object **);
+/* Load the order named id for the signing account: not found → 404,
+ * another account's → 403. Applies expiry (and stores it). */
+enum prob	 order_load(struct req *, const char *id, struct order *);
+json_object	*order_json(const struct req *, const struct order *);
+json_object	*authz_json(const struct req *, const struct order *);
+json_object	*chall_json(const struct req *, const struct order *);
+/* Mark the order, its authorization and challenge invalid. */
+void		 order_fail(struct order *, enum prob, const char *detail);
+
+#endif

@@ -1,0 +1,202 @@
+/* Orders: newOrder for one TNAuthList identifier (RFC 8555 7.4,
+ * RFC 9448), the order URL and the account's orders list. */
+#include <stdio.h>
+#include <string.h>
+
+#include "acme.h"
+#include "b64url.h"
+#include "crypt.h"
+#include "json.h"
+#include "jws.h"
+#include "ratelimit.h"
+#include "tnauthlist.h"
+
+/* The one identifier of the payload, checked (PROTOCOL.md 3.7). */
+static enum prob
+order_ident(struct req *r, json_object *pl, struct order *o)
+{
+	json_object	*ids = json_get_arr(pl, "identifiers"), *id;
+	const char	*type, *value;
+	unsigned char	 der[TNAUTHLIST_DER_MAX];
+	size_t		 derlen = sizeof(der);
+	const char	*pfx[PREFIXES_MAX];
+	size_t		 i;
+	enum prob	 p;
+
+	if (ids == NULL || json_object_array_length(ids) != 1)
+		return resp_fail(r, PROB_MALFORMED, "identifiers must be an "
+		    "array of exactly one identifier");
+	id = json_object_array_get_idx(ids, 0);
+	if ((type = json_get_str(id, "type")) == NULL ||
+	    (value = json_get_str(id, "value")) == NULL)
+		return resp_fail(r, PROB_MALFORMED, "an identifier needs "
+		    "string members type and value");
+	if (strcmp(type, "TNAuthList") != 0)
+		return resp_fail(r, PROB_UNSUPPORTED_IDENTIFIER, "only "
+		    "TNAuthList identifiers are supported");
+	if (strlen(value) > IDENT_VALUE_MAX)
+		return resp_fail(r, PROB_MALFORMED, "the identifier value is "
+		    "too long for one telephone number");
+	p = tnauthlist_ident_parse(value, strlen(value), der, &derlen, o->tn,
+	    r->detail, sizeof(r->detail));
+	if (p != PROB_NONE)
+		return p;
+	for (i = 0; i < r->cfg->nprefixes; i++)
+		pfx[i] = r->cfg->prefixes[i];
+	if (!tnauthlist_prefix_allowed(o->tn, pfx, r->cfg->nprefixes))
+		return resp_fail(r, PROB_REJECTED_IDENTIFIER, "numbers of this "
+		    "country code are not accepted here");
+	strcpy(o->ident, value);
+	return PROB_NONE;
+}
+
+/* notBefore and notAfter, optional, inside the certificate policy. */
+static enum prob
+order_validity(struct req *r, json_object *pl, struct order *o)
+{
+	const char	*nb = json_get_str(pl, "notBefore");
+	const char	*na = json_get_str(pl, "notAfter");
+	time_t		 b, a;
+	long		 max = r->cfg->cert_max_days * 86400;
+
+	if ((json_has(pl, "notBefore") && nb == NULL) ||
+	    (json_has(pl, "notAfter") && na == NULL) ||
+	    (nb != NULL && time_parse(nb, &b) == -1) ||
+	    (na != NULL && time_parse(na, &a) == -1))
+		return resp_fail(r, PROB_MALFORMED, "notBefore and notAfter "
+		    "must be RFC 3339 times");
+	if (nb == NULL)
+		b = r->now;
+	if (na == NULL)
+		a = b + r->cfg->cert_days * 86400;
+	if (b < r->now - 3600 || b > r->now + max || a <= b || a - b > max)
+		return resp_fail(r, PROB_MALFORMED, "the requested validity "
+		    "must start within the next %ld days and last at most "
+		    "%ld days", r->cfg->cert_max_days, r->cfg->cert_max_days);
+	o->has_nb = nb != NULL;
+	o->has_na = na != NULL;
+	o->not_before = b;
+	o->not_after = a;
+	return PROB_NONE;
+}
+
+static enum prob
+order_create(struct req *r, struct order *o)
+{
+	unsigned char	 tok[TOKEN_RAW_LEN];
+	char		 url[URL_MAX * 2];
+
+	if (crypt_id(o->id, sizeof(o->id)) == -1 ||
+	    crypt_random(tok, sizeof(tok)) == -1 ||
+	    b64url_encode(tok, sizeof(tok), o->token, sizeof(o->token)) !=
+	    TOKEN_LEN)
+		return PROB_SERVER_INTERNAL;
+	strcpy(o->acct, r->acct.id);
+	o->status = ORDER_PENDING;
+	o->authz = AUTHZ_PENDING;
+	o->chall = CHALL_PENDING;
+	o->created = r->now;
+	o->expires = r->now + r->cfg->order_hours * 3600;
+	if (store_order_put(r->st, o) != STORE_OK ||
+	    store_acct_order_add(r->st, o) != STORE_OK ||
+	    limit_add(r, r->acct.id, 3600) == -1)
+		return PROB_SERVER_INTERNAL;
+	r->durable = 1;
+	if (url_of(r, url, sizeof(url), "order", o->id) == -1)
+		return PROB_SERVER_INTERNAL;
+	resp_location(r, url);
+	return resp_json(r, 201, order_json(r, o));
+}
+
+enum prob
+acme_order_new(struct req *r)
+{
+	json_object	*pl;
+	struct order	 o;
+	enum prob	 p;
+
+	memset(&o, 0, sizeof(o));
+	if ((pl = jws_payload_object(r->jws)) == NULL)
+		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
+		    "JSON object");
+	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
+	    (p = order_validity(r, pl, &o)) != PROB_NONE ||
+	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
+	    "orders per account")) != PROB_NONE)
+		return p;
+	return order_create(r, &o);
+}
+
+enum prob
+acme_order_post(struct req *r)
+{
+	struct order	 o;
+	char		 id[ID_LEN + 1];
+	const char	*rest;
+	enum prob	 p;
+
+	if ((p = path_id(r, "/order/", id, &rest)) != PROB_NONE)
+		return p;
+	if (rest[0] != '\0')
+		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
+	if (!r->jws->pag)
+		return resp_fail(r, PROB_MALFORMED, "an order takes only "
+		    "POST-as-GET");
+	if ((p = order_load(r, id, &o)) != PROB_NONE)
+		return p;
+	if (o.status == ORDER_PROCESSING)
+		r->retry_after = 1;
+	return resp_json(r, 200, order_json(r, &o));
+}
+
+struct page {
+	struct req	*r;
+	json_object	*list;
+	char		 last[ID_LEN + 1];
+};
+
+static int
+orders_one(void *arg, const struct order *o)
+{
+	struct page	*pg = arg;
+	char		 url[URL_MAX * 2];
+
+	if (o->status == ORDER_INVALID)
+		return 0;
+	if (url_of(pg->r, url, sizeof(url), "order", o->id) == 0)
+		json_object_array_add(pg->list, json_object_new_string(url));
+	strcpy(pg->last, o->id);
+	return 1;
+}
+
+enum prob
+acme_orders_list(struct req *r, const char *query)
+{
+	struct page	 pg = { r, NULL, "" };
+	const char	*after = NULL;
+	json_object	*o;
+	char		 url[URL_MAX * 2];
+	int		 more;
+
+	if (!r->jws->pag)
+		return resp_fail(r, PROB_MALFORMED, "the orders list takes "
+		    "only POST-as-GET");
+	if (query[0] == '?') {
+		if (strncmp(query, "?cursor=", 8) != 0 ||
+		    strlen(query + 8) != ID_LEN)
+			return resp_fail(r, PROB_NOT_FOUND, "no such page");
+		after = query + 8;
+	}
+	pg.list = json_object_new_array();
+	if (store_acct_orders(r->st, r->acct.id, after, ORDERS_PAGE, &more,
+	    orders_one, &pg) < 0) {
+		json_object_put(pg.list);
+		return PROB_SERVER_INTERNAL;
+	}
+	if (more && snprintf(url, sizeof(url), "%s/acct/%s/orders?cursor=%s",
+	    r->cfg->base_url, r->acct.id, pg.last) > 0)
+		resp_link(r, url, "next");
+	o = json_object_new_object();
+	json_object_object_add(o, "orders", pg.list);
+	return resp_json(r, 200, o);
+}

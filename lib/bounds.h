@@ -1,0 +1,58 @@
+/* Every size cap of idprover in one place. */
+#ifndef BOUNDS_H
+#define BOUNDS_H
+
+#define BODY_MAX		(64 * 1024)	/* request body cap (413 above) */
+#define JSON_MAX_DEPTH		10		/* json-c tokener depth */
+#define JSON_MAX_MEMBERS	64		/* members per object we look at */
+#define JWS_PROTECTED_MAX	8192		/* decoded protected header */
+#define JWK_JSON_MAX		1024		/* canonical public JWK text */
+#define RSA_BITS_MIN		2048
+#define RSA_BITS_MAX		4096
+#define ID_RAW_LEN		12		/* random octets in an id */
+#define ID_LEN			16		/* base64url of ID_RAW_LEN */
+#define THUMB_LEN		43		/* base64url of SHA-256 */
+#define NONCE_RAW_LEN		24		/* time(4) rand(12) mac(8) */
+#define NONCE_LEN		32
+#define NONCE_LIFETIME		3600
+#define URL_MAX			512
+#define CONTACT_MAX		4		/* contact URLs per account */
+#define CONTACT_LEN_MAX		254
+#define CONTACT_JSON_MAX	1100
+#define DETAIL_MAX		256
+#define TN_MAX			15		/* E.164 digits */
+#define TNAUTHLIST_DER_MAX	64		/* one TN: 19 octets at most */
+#define IDENT_VALUE_MAX		96		/* base64url of the DER */
+#define TOKEN_RAW_LEN		32
+#define TOKEN_LEN		43
+#define CODE_DIGITS		6
+#define CODE_LIFETIME		600		/* seconds a code is good */
+#define CODE_TRIES		5		/* failed responses allowed */
+#define RESEND_INTERVAL		60		/* seconds between SMS */
+#define SENDS_MAX		4		/* SMS per challenge */
+#define CSR_DER_MAX		8192
+#define CERT_DER_MAX		4096
+#define SERIAL_LEN		16
+#define ORDERS_PAGE		100
+#define SMS_TEXT_MAX		480		/* octets of UTF-8 for one SMS */
+#define SMS_MSGID_MAX		65
+#define SMS_ID_MAX		(ID_LEN + 8)	/* outbox id: order "." send */
+#define CONFIG_MAX		(64 * 1024)	/* config file size */
+#define TEMPLATE_MAX		(64 * 1024)
+#define FORM_MAX		4096		/* relay form body */
+
+#define SMS_URL_MAX		1024		/* gateway URL or body template */
+#define SMS_HTTP_MAX		4096		/* HTTP URL or body after substitution */
+#define SMS_ERR_MAX		128		/* reason for a failed send */
+#define SMS_TIMEOUT_MS		10000		/* send timeout when none is given */
+#define SMS_EXEC_OUT_MAX	4096		/* stdout read from an exec gateway */
+#define SMPP_SYSTEM_ID_MAX	15		/* characters, without the NUL */
+#define SMPP_PASSWORD_MAX	8
+#define SMPP_ADDR_MAX		20
+#define SMPP_ALNUM_MAX		11		/* alphanumeric source_addr */
+#define SMPP_HOST_MAX		255
+#define SMPP_SM_MAX		254		/* short_message octets */
+#define SMPP_PDU_MAX		4096		/* largest PDU we read */
+#define SMPP_UNBIND_MS		500		/* wait for unbind_resp on close */
+
+#endif

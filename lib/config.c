@@ -1,0 +1,309 @@
+/* Configuration: a flat JSON object of known keys; each has a type and
+ * bounds in one table. Unknown keys are errors, so typos do not pass. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "json.h"
+
+#define DEFAULT_TEMPLATE "{platform} verification code: {code}. Valid " \
+	"{minutes} min. Enter it only in {platform}."
+
+enum ctype { C_STR, C_LONG, C_PREFIXES };
+
+static const struct {
+	const char	*key;
+	enum ctype	 type;
+	size_t		 off;
+	size_t		 size;
+	long		 min, max;
+} keys[] = {
+#define S(k) #k, C_STR, offsetof(struct config, k), \
+	sizeof(((struct config *)0)->k), 0, 0
+#define L(k, a, b) #k, C_LONG, offsetof(struct config, k), 0, a, b
+	{ S(base_url) }, { S(local_prefix) }, { S(relay_url) },
+	{ S(data_dir) }, { S(db_dir) }, { S(ca_key) }, { S(ca_cert) },
+	{ S(ca_name) }, { S(tos_url) }, { S(website) },
+	{ L(cert_days, 1, 90) }, { L(cert_max_days, 1, 90) },
+	{ L(order_hours, 1, 168) }, { L(authz_hours, 1, 168) },
+	{ "allowed_prefixes", C_PREFIXES, 0, 0, 0, 0 },
+	{ S(sms_gateway) }, { S(sms_http_body) }, { S(sms_template) },
+	{ S(sms_platform) }, { S(sms_link) }, { S(sms_webotp_host) },
+	{ L(sms_timeout_ms, 100, 60000) },
+	{ L(limit_number_hour, 1, 1000000) }, { L(limit_number_day, 1, 1000000) },
+	{ L(limit_account_hour, 1, 100000000) },
+	{ L(limit_prefix_hour, 1, 100000000) },
+	{ L(limit_global_hour, 1, 100000000) },
+	{ L(limit_orders_hour, 1, 100000000) },
+	{ S(relay_key) }, { S(relay_db) }, { S(templates) },
+#undef S
+#undef L
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+static int
+config_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsz, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+config_setstr(char *dst, size_t size, const char *v)
+{
+	if (strlen(v) >= size)
+		return -1;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static void
+config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->base_url, "https://localhost:8443/acme");
+	strcpy(c->data_dir, "./var");
+	strcpy(c->ca_name, "idprover CA");
+	c->cert_days = 30;
+	c->cert_max_days = 90;
+	c->order_hours = 24;
+	c->authz_hours = 24;
+	strcpy(c->sms_template, DEFAULT_TEMPLATE);
+	strcpy(c->sms_platform, "idprover");
+	c->sms_timeout_ms = 3000;
+	c->limit_number_hour = 5;
+	c->limit_number_day = 10;
+	c->limit_account_hour = 500;
+	c->limit_prefix_hour = 100;
+	c->limit_global_hour = 5000;
+	c->limit_orders_hour = 1000;
+	strcpy(c->templates, TEMPLATE_DIR);
+}
+
+static int
+config_prefixes(struct config *c, json_object *v, char *err, size_t errsz)
+{
+	size_t		 i, n;
+	const char	*s;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) > PREFIXES_MAX)
+		return config_err(err, errsz, "allowed_prefixes: must be an "
+		    "array of at most %d digit strings", PREFIXES_MAX);
+	for (i = 0; i < n; i++) {
+		s = json_object_get_string(json_object_array_get_idx(v, i));
+		if (!json_object_is_type(json_object_array_get_idx(v, i),
+		    json_type_string) || s[0] == '\0' ||
+		    strlen(s) > TN_MAX || strspn(s, "0123456789") != strlen(s))
+			return config_err(err, errsz, "allowed_prefixes[%zu]: "
+			    "must be 1 to %d digits", i, TN_MAX);
+		strcpy(c->prefixes[i], s);
+	}
+	c->nprefixes = n;
+	return 0;
+}
+
+/* Apply one key of the file. */
+static int
+config_key(struct config *c, const char *k, json_object *v, char *err,
+    size_t errsz)
+{
+	size_t	 i;
+	int64_t	 n;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].key, k) == 0)
+			break;
+	if (i == NKEYS)
+		return config_err(err, errsz, "%s: unknown key", k);
+	if (keys[i].type == C_PREFIXES)
+		return config_prefixes(c, v, err, errsz);
+	if (keys[i].type == C_STR) {
+		if (!json_object_is_type(v, json_type_string))
+			return config_err(err, errsz, "%s: must be a string", k);
+		if (config_setstr((char *)c + keys[i].off, keys[i].size,
+		    json_object_get_string(v)) == -1)
+			return config_err(err, errsz, "%s: longer than %zu "
+			    "characters", k, keys[i].size - 1);
+		return 0;
+	}
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || errno != 0 ||
+	    n < keys[i].min || n > keys[i].max)
+		return config_err(err, errsz, "%s: must be an integer from "
+		    "%ld to %ld", k, keys[i].min, keys[i].max);
+	*(long *)((char *)c + keys[i].off) = (long)n;
+	return 0;
+}
+
+/* Read the whole file (at most CONFIG_MAX octets) into a new string. */
+static char *
+config_read(const char *file, size_t *len, char *err, size_t errsz)
+{
+	char	*buf;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((fd = open(file, O_RDONLY)) == -1) {
+		config_err(err, errsz, "%s: %s", file, strerror(errno));
+		return NULL;
+	}
+	if ((buf = malloc(CONFIG_MAX + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, CONFIG_MAX + 1);
+	close(fd);
+	if (n < 0 || n > CONFIG_MAX) {
+		config_err(err, errsz, "%s: unreadable or larger than %d "
+		    "octets", file, CONFIG_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = (size_t)n;
+	return buf;
+}
+
+static int
+config_file(struct config *c, const char *file, char *err, size_t errsz)
+{
+	json_object	*o;
+	char		*text;
+	size_t		 len;
+	int		 rc = 0;
+
+	if ((text = config_read(file, &len, err, errsz)) == NULL)
+		return -1;
+	if ((o = json_parse_object(text, len)) == NULL) {
+		free(text);
+		return config_err(err, errsz, "%s: not a JSON object (or a "
+		    "duplicate key)", file);
+	}
+	free(text);
+	json_object_object_foreach(o, k, v) {
+		if ((rc = config_key(c, k, v, err, errsz)) == -1)
+			break;
+	}
+	json_object_put(o);
+	return rc;
+}
+
+/* Environment overrides: what make run and the web server pass. */
+static int
+config_env(struct config *c, char *err, size_t errsz)
+{
+	static const struct {
+		const char	*env;
+		size_t		 off, size;
+	} envs[] = {
+#define E(n, k) { n, offsetof(struct config, k), \
+	sizeof(((struct config *)0)->k) }
+		E("IDPROVER_VAR", data_dir),
+		E("IDPROVER_BASE_URL", base_url),
+		E("IDPROVER_RELAY_URL", relay_url),
+		E("IDPROVER_SMS_GATEWAY", sms_gateway),
+		E("IDPROVER_TEMPLATES", templates),
+#undef E
+	};
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(envs) / sizeof(envs[0]); i++)
+		if ((v = getenv(envs[i].env)) != NULL && v[0] != '\0' &&
+		    config_setstr((char *)c + envs[i].off, envs[i].size,
+		    v) == -1)
+			return config_err(err, errsz, "%s: too long",
+			    envs[i].env);
+	return 0;
+}
+
+/* Fill a path derived from data_dir when the key was left empty. */
+static int
+config_derive(char *dst, size_t size, const char *dir, const char *rel)
+{
+	int	 n;
+
+	if (dst[0] != '\0')
+		return 0;
+	n = snprintf(dst, size, "%s/%s", dir, rel);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Checks across keys, and the derived values. */
+static int
+config_check(struct config *c, char *err, size_t errsz)
+{
+	const char	*p;
+	size_t		 n;
+
+	if (strncmp(c->base_url, "https://", 8) != 0 &&
+	    strncmp(c->base_url, "http://", 7) != 0)
+		return config_err(err, errsz, "base_url: must be an http(s) "
+		    "URL");
+	n = strlen(c->base_url);
+	if (n > 0 && c->base_url[n - 1] == '/')
+		c->base_url[n - 1] = '\0';
+	if (c->local_prefix[0] == '\0') {
+		p = strchr(c->base_url + 8, '/');
+		strcpy(c->local_prefix, p == NULL ? "" : p);
+	}
+	if (c->cert_days > c->cert_max_days)
+		return config_err(err, errsz, "cert_days: larger than "
+		    "cert_max_days");
+	if (strstr(c->sms_template, "{code}") == NULL)
+		return config_err(err, errsz, "sms_template: must contain "
+		    "{code}");
+	if (config_derive(c->db_dir, sizeof(c->db_dir), c->data_dir, "db") ||
+	    config_derive(c->ca_key, sizeof(c->ca_key), c->data_dir,
+	    "ca/ca.key") ||
+	    config_derive(c->ca_cert, sizeof(c->ca_cert), c->data_dir,
+	    "ca/ca.pem") ||
+	    config_derive(c->relay_key, sizeof(c->relay_key),
+	    c->data_dir, "relay/account.key") ||
+	    config_derive(c->relay_db, sizeof(c->relay_db), c->data_dir,
+	    "relay/db"))
+		return config_err(err, errsz, "data_dir: too long");
+	return 0;
+}
+
+int
+config_load(struct config *c, const char *file, char *err, size_t errsz)
+{
+	char		 def[PATH_LEN + 32];
+	const char	*var;
+	struct stat	 sb;
+
+	config_defaults(c);
+	if (file == NULL)
+		file = getenv("IDPROVER_CONF");
+	if (file == NULL || file[0] == '\0') {
+		var = getenv("IDPROVER_VAR");
+		snprintf(def, sizeof(def), "%s/idprover.conf",
+		    var != NULL && var[0] != '\0' ? var : c->data_dir);
+		file = stat(def, &sb) == 0 ? def : NULL;
+	}
+	if (file != NULL && config_file(c, file, err, errsz) == -1)
+		return -1;
+	if (config_env(c, err, errsz) == -1)
+		return -1;
+	if (c->sms_gateway[0] == '\0' && snprintf(c->sms_gateway,
+	    sizeof(c->sms_gateway), "file://%s/sms.log", c->data_dir) >=
+	    (int)sizeof(c->sms_gateway))
+		return config_err(err, errsz, "data_dir: too long");
+	return config_check(c, err, errsz);
+}

@@ -1,0 +1,192 @@
+/* Flattened JWS parsing and verification for ACME requests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64url.h"
+#include "bounds.h"
+#include "json.h"
+#include "jws.h"
+
+/* Header members that change how a JWS is processed; refused. */
+static const char *const refused_members[] = { "b64", "crit" };
+
+#define FAIL(p, ...) do { snprintf(detail, detailsz, __VA_ARGS__); \
+	return (p); } while (0)
+
+void
+jws_free(struct jws *j)
+{
+	if (j == NULL)
+		return;
+	json_object_put(j->body);
+	json_object_put(j->hdr);
+	json_object_put(j->pobj);
+	jwk_free(j->jwk);
+	free(j->payload);
+	free(j->sig);
+	free(j);
+}
+
+/* Rule 3: the envelope holds exactly protected, payload, signature. */
+static enum prob
+jws_envelope(struct jws *j, char *detail, size_t detailsz)
+{
+	if (json_has(j->body, "signatures"))
+		FAIL(PROB_MALFORMED, "only the flattened JWS serialization is "
+		    "accepted");
+	if (json_has(j->body, "header"))
+		FAIL(PROB_MALFORMED, "an unprotected header is not accepted");
+	if ((j->protected = json_get_str(j->body, "protected")) == NULL ||
+	    (j->payload64 = json_get_str(j->body, "payload")) == NULL ||
+	    json_get_str(j->body, "signature") == NULL)
+		FAIL(PROB_MALFORMED, "protected, payload and signature must "
+		    "all be present strings");
+	if (json_object_object_length(j->body) != 3)
+		FAIL(PROB_MALFORMED, "the JWS has members other than "
+		    "protected, payload and signature");
+	return PROB_NONE;
+}
+
+/* Rule 4: decode the three parts. */
+static enum prob
+jws_decode(struct jws *j, char *detail, size_t detailsz)
+{
+	const char	*sig = json_get_str(j->body, "signature");
+	unsigned char	*hdr = NULL;
+	ssize_t		 n;
+
+	n = b64url_decode_alloc(j->protected, strlen(j->protected), &hdr);
+	if (n <= 0 || n > JWS_PROTECTED_MAX ||
+	    (j->hdr = json_parse_object((char *)hdr, (size_t)n)) == NULL) {
+		free(hdr);
+		FAIL(PROB_MALFORMED, "protected is not base64url of a JSON "
+		    "object");
+	}
+	free(hdr);
+	j->pag = j->payload64[0] == '\0';
+	n = b64url_decode_alloc(j->payload64, strlen(j->payload64),
+	    &j->payload);
+	if (n < 0)
+		FAIL(PROB_MALFORMED, "payload is not base64url");
+	j->payloadsz = (size_t)n;
+	if ((n = b64url_decode_alloc(sig, strlen(sig), &j->sig)) <= 0)
+		FAIL(PROB_MALFORMED, "signature is not base64url");
+	j->siglen = (size_t)n;
+	return PROB_NONE;
+}
+
+/* Rules 5 to 8 on the protected header. */
+static enum prob
+jws_header(struct jws *j, int mode, char *detail, size_t detailsz)
+{
+	const char	*alg;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(refused_members) / sizeof(refused_members[0]);
+	    i++)
+		if (json_has(j->hdr, refused_members[i]))
+			FAIL(PROB_MALFORMED, "header member \"%s\" is not "
+			    "accepted", refused_members[i]);
+	if ((alg = json_get_str(j->hdr, "alg")) == NULL ||
+	    (j->alg = jwk_alg_parse(alg)) == JWK__MAX)
+		FAIL(PROB_BAD_SIGNATURE_ALGORITHM, "alg must be one of ES256, "
+		    "ES384, ES512, RS256, EdDSA");
+	j->nonce = json_get_str(j->hdr, "nonce");
+	if (mode == JWS_INNER && json_has(j->hdr, "nonce"))
+		FAIL(PROB_MALFORMED, "the inner JWS must not carry a nonce");
+	if (mode == JWS_OUTER && j->nonce == NULL)
+		FAIL(PROB_BAD_NONCE, "the protected header has no nonce");
+	if (mode == JWS_OUTER && !b64url_valid(j->nonce, strlen(j->nonce)))
+		FAIL(PROB_MALFORMED, "nonce is not base64url");
+	if ((j->url = json_get_str(j->hdr, "url")) == NULL)
+		FAIL(PROB_UNAUTHORIZED, "the protected header has no url");
+	return PROB_NONE;
+}
+
+/* Rules 10 and 12: exactly one of jwk and kid; import the jwk. */
+static enum prob
+jws_key(struct jws *j, int mode, char *detail, size_t detailsz)
+{
+	json_object	*jwk;
+	int		 haskid = json_has(j->hdr, "kid");
+	enum prob	 p;
+
+	jwk = json_get_obj(j->hdr, "jwk");
+	if (haskid && json_has(j->hdr, "jwk"))
+		FAIL(PROB_MALFORMED, "the header carries both jwk and kid");
+	if (!haskid && !json_has(j->hdr, "jwk"))
+		FAIL(PROB_MALFORMED, "the header carries neither jwk nor kid");
+	if (mode == JWS_INNER && haskid)
+		FAIL(PROB_MALFORMED, "the inner JWS must carry jwk, not kid");
+	if (haskid && (j->kid = json_get_str(j->hdr, "kid")) == NULL)
+		FAIL(PROB_MALFORMED, "kid is not a string");
+	if (haskid)
+		return PROB_NONE;
+	if ((p = jwk_parse(jwk, &j->jwk, detail, detailsz)) != PROB_NONE)
+		return p;
+	if (jwk_key_alg(j->jwk) != j->alg)
+		FAIL(PROB_MALFORMED, "alg %s does not match the jwk's key type",
+		    jwk_alg_name(j->alg));
+	return PROB_NONE;
+}
+
+enum prob
+jws_parse(const char *text, size_t len, int mode, struct jws **out,
+    char *detail, size_t detailsz)
+{
+	struct jws	*j;
+	enum prob	 p;
+
+	*out = NULL;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return PROB_SERVER_INTERNAL;
+	if ((j->body = json_parse_object(text, len)) == NULL) {
+		snprintf(detail, detailsz, "the body is not a JSON object "
+		    "(flattened JWS)");
+		p = PROB_MALFORMED;
+	} else if ((p = jws_envelope(j, detail, detailsz)) == PROB_NONE &&
+	    (p = jws_decode(j, detail, detailsz)) == PROB_NONE &&
+	    (p = jws_header(j, mode, detail, detailsz)) == PROB_NONE)
+		p = jws_key(j, mode, detail, detailsz);
+	if (p != PROB_NONE) {
+		jws_free(j);
+		return p;
+	}
+	*out = j;
+	return PROB_NONE;
+}
+
+enum prob
+jws_verify(const struct jws *j, const struct jwk *key, char *detail,
+    size_t detailsz)
+{
+	char	*input;
+	size_t	 plen = strlen(j->protected), len;
+	int	 rc;
+
+	if (jwk_key_alg(key) != j->alg)
+		FAIL(PROB_MALFORMED, "alg %s does not match the account key",
+		    jwk_alg_name(j->alg));
+	len = plen + 1 + strlen(j->payload64);
+	if ((input = malloc(len)) == NULL)
+		return PROB_SERVER_INTERNAL;
+	memcpy(input, j->protected, plen);
+	input[plen] = '.';
+	memcpy(input + plen + 1, j->payload64, len - plen - 1);
+	rc = jwk_verify(key, input, len, j->sig, j->siglen);
+	free(input);
+	if (rc == -1)
+		FAIL(PROB_MALFORMED, "the JWS signature does not verify");
+	return PROB_NONE;
+}
+
+json_object *
+jws_payload_object(struct jws *j)
+{
+	if (j->pag)
+		return NULL;
+	if (j->pobj == NULL)
+		j->pobj = json_parse_object((char *)j->payload, j->payloadsz);
+	return j->pobj;
+}

@@ -1,0 +1,40 @@
+/* Problem documents (RFC 7807 / RFC 8555 section 6.7): the error enum. */
+#ifndef PROBLEM_H
+#define PROBLEM_H
+
+enum prob {
+	PROB_NONE = 0,
+	PROB_ACCOUNT_DOES_NOT_EXIST,
+	PROB_ALREADY_REVOKED,
+	PROB_BAD_CSR,
+	PROB_BAD_NONCE,
+	PROB_BAD_PUBLIC_KEY,
+	PROB_BAD_REVOCATION_REASON,
+	PROB_BAD_SIGNATURE_ALGORITHM,
+	PROB_CONNECTION,
+	PROB_EXTERNAL_ACCOUNT_REQUIRED,
+	PROB_INCORRECT_RESPONSE,
+	PROB_INVALID_CONTACT,
+	PROB_MALFORMED,
+	PROB_NOT_FOUND,		/* malformed, 404 */
+	PROB_METHOD,		/* malformed, 405 */
+	PROB_CONFLICT,		/* malformed, 409 */
+	PROB_TOO_LARGE,		/* malformed, 413 */
+	PROB_MEDIA_TYPE,	/* malformed, 415 */
+	PROB_ORDER_NOT_READY,
+	PROB_RATE_LIMITED,
+	PROB_REJECTED_IDENTIFIER,
+	PROB_SERVER_INTERNAL,
+	PROB_UNAVAILABLE,	/* serverInternal, 503 */
+	PROB_UNAUTHORIZED,	/* 403 */
+	PROB_ACCOUNT_INACTIVE,	/* unauthorized, 401 */
+	PROB_UNSUPPORTED_CONTACT,
+	PROB_UNSUPPORTED_IDENTIFIER,
+	PROB__MAX
+};
+
+/* The ACME type suffix ("badNonce") and HTTP status of a problem. */
+const char	*problem_type(enum prob);
+int		 problem_status(enum prob);
+
+#endif

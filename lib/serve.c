@@ -1,0 +1,253 @@
+/* The request loop every program runs: set up before the loop, then per
+ * request: method, content type and size checks, one store transaction
+ * (authentication, the resource's handler, commit; run again after a
+ * deadlock), and the response with its nonce. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "acme.h"
+#include "fcgi.h"
+#include "jws.h"
+#include "log.h"
+#include "secret.h"
+
+#define DEADLOCK_RETRIES	8
+
+static struct server	 server;
+
+static void
+req_reset(struct req *r)
+{
+	jws_free(r->jws);
+	r->jws = NULL;
+	buf_free(&r->hdr);
+	buf_free(&r->out);
+	r->has_acct = 0;
+	r->status = 200;
+	r->ctype = NULL;
+	r->prob = PROB_NONE;
+	r->detail[0] = '\0';
+	r->retry_after = -1;
+	r->remaining = -1;
+	r->durable = 0;
+	r->after_commit = 0;
+}
+
+static void
+req_free(struct req *r)
+{
+	req_reset(r);
+	if (r->body != NULL)
+		explicit_bzero(r->body, r->bodysz);
+	free(r->body);
+	r->body = NULL;
+}
+
+static enum method
+req_method(const char *m)
+{
+	if (m == NULL)
+		return METHOD_OTHER;
+	if (strcmp(m, "GET") == 0)
+		return METHOD_GET;
+	if (strcmp(m, "HEAD") == 0)
+		return METHOD_HEAD;
+	if (strcmp(m, "POST") == 0)
+		return METHOD_POST;
+	return METHOD_OTHER;
+}
+
+/* The request URI below the local prefix, and the URL a JWS must name. */
+static enum prob
+req_path(struct req *r)
+{
+	const char	*uri = fcgi_param("REQUEST_URI");
+	size_t		 plen = strlen(r->cfg->local_prefix);
+	int		 n;
+
+	if (uri == NULL || strncmp(uri, r->cfg->local_prefix, plen) != 0 ||
+	    uri[plen] != '/')
+		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
+	r->path = uri + plen;
+	n = snprintf(r->url, sizeof(r->url), "%s%s", r->cfg->base_url,
+	    r->path);
+	if (n < 0 || (size_t)n >= sizeof(r->url))
+		return resp_fail(r, PROB_NOT_FOUND, "the URL is too long");
+	return PROB_NONE;
+}
+
+/* Read exactly CONTENT_LENGTH octets, refusing what is over the cap. */
+static enum prob
+req_body(struct req *r)
+{
+	const char	*cl = fcgi_param("CONTENT_LENGTH");
+	const char	*ct = fcgi_param("CONTENT_TYPE");
+	char		*end;
+	unsigned long	 n;
+
+	if (ct == NULL || strcmp(ct, "application/jose+json") != 0)
+		return resp_fail(r, PROB_MEDIA_TYPE, "Content-Type must be "
+		    "application/jose+json");
+	errno = 0;
+	if (cl == NULL || cl[0] < '0' || cl[0] > '9' ||
+	    (n = strtoul(cl, &end, 10), errno != 0) || *end != '\0' ||
+	    n == 0)
+		return resp_fail(r, PROB_MALFORMED, "a body with a "
+		    "Content-Length is required");
+	if (n > BODY_MAX)
+		return resp_fail(r, PROB_TOO_LARGE, "the body is larger than "
+		    "%d octets", BODY_MAX);
+	if ((r->body = malloc(n + 1)) == NULL)
+		return PROB_SERVER_INTERNAL;
+	if (fcgi_read(r->body, n) != (ssize_t)n)
+		return resp_fail(r, PROB_MALFORMED, "the body is shorter than "
+		    "its Content-Length");
+	r->body[n] = '\0';
+	r->bodysz = n;
+	return PROB_NONE;
+}
+
+static void
+req_allow(struct req *r, unsigned methods)
+{
+	resp_header(r, "Allow", "%s%s%s", methods & M_GET ? "GET, " : "",
+	    methods & M_HEAD ? "HEAD, " : "", methods & M_POST ? "POST" : "");
+}
+
+/* Checks before any store access. */
+static enum prob
+req_check(struct req *r, const struct program *prog)
+{
+	static const unsigned bits[] = { M_GET, M_HEAD, M_POST, 0 };
+	enum prob	 p;
+
+	if ((p = req_path(r)) != PROB_NONE)
+		return p;
+	if ((prog->methods & bits[r->method]) == 0) {
+		req_allow(r, prog->methods);
+		return resp_fail(r, PROB_METHOD, "%s is not allowed here",
+		    fcgi_param("REQUEST_METHOD"));
+	}
+	if (r->method == METHOD_POST)
+		return req_body(r);
+	return PROB_NONE;
+}
+
+/* One attempt: a transaction around authentication and the handler. */
+static enum prob
+req_attempt(struct req *r, const struct program *prog)
+{
+	enum prob	 p;
+
+	if (store_begin(r->st) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	if (r->method == METHOD_POST) {
+		p = auth_request(r, prog->auth);
+		if (p == PROB_NONE)
+			p = prog->post(r);
+	} else
+		p = prog->get(r);
+	if (store_failed(r->st) || p == PROB_SERVER_INTERNAL) {
+		store_abort(r->st);
+		return PROB_SERVER_INTERNAL;
+	}
+	if (store_commit(r->st, r->durable) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	return p;
+}
+
+static enum prob
+req_run(struct req *r, const struct program *prog)
+{
+	enum prob	 p;
+	int		 i;
+
+	for (i = 0; i < DEADLOCK_RETRIES; i++) {
+		p = req_attempt(r, prog);
+		if (!store_retry(r->st))
+			return p;
+		req_reset(r);
+	}
+	log_err("%s: gave up after %d deadlocks", __func__, i);
+	r->retry_after = 1;
+	return PROB_UNAVAILABLE;
+}
+
+static void
+req_handle(struct req *r, const struct program *prog)
+{
+	char	 nonce[NONCE_LEN + 1];
+	int	 withnonce;
+
+	r->now = time(NULL);
+	r->method = req_method(fcgi_param("REQUEST_METHOD"));
+	if ((r->prob = req_check(r, prog)) == PROB_NONE)
+		r->prob = req_run(r, prog);
+	if (r->prob == PROB_NONE && r->after_commit && prog->after != NULL)
+		prog->after(r);
+	if (r->prob != PROB_NONE) {
+		if (r->prob == PROB_SERVER_INTERNAL)
+			r->detail[0] = '\0';
+		problem_write(r);
+	}
+	withnonce = r->method == METHOD_POST || r->prob != PROB_NONE ||
+	    strcmp(prog->name, "new-nonce") == 0;
+	if (withnonce && nonce_new(&server, r->now, nonce) == -1)
+		withnonce = 0;
+	if (r->ctype != NULL && strcmp(r->ctype, "application/json") == 0)
+		resp_header(r, "Cache-Control", "no-store");
+	resp_send(r, withnonce ? nonce : NULL);
+	fcgi_finish();
+}
+
+static int
+serve_init(const struct program *prog)
+{
+	char	 err[256];
+
+	umask(077);
+	log_set_name(prog->name);
+	if (config_load(&server.cfg, NULL, err, sizeof(err)) == -1) {
+		log_err("%s: configuration: %s", __func__, err);
+		return -1;
+	}
+	if (secret_load(&server.cfg, server.secret) == -1)
+		return -1;
+	if ((server.location = getenv("IDPROVER_LOCATION_HEADER")) == NULL ||
+	    server.location[0] == '\0')
+		server.location = "Location";
+	if ((server.st = store_open(server.cfg.db_dir, 0)) == NULL)
+		return -1;
+	if (prog->init != NULL && prog->init(&server) == -1)
+		return -1;
+	return 0;
+}
+
+int
+serve(const struct program *prog)
+{
+	struct req	 r;
+
+	if (serve_init(prog) == -1)
+		return 1;
+	while (fcgi_accept() == 0) {
+		memset(&r, 0, sizeof(r));
+		r.srv = &server;
+		r.cfg = &server.cfg;
+		r.st = server.st;
+		req_reset(&r);
+		req_handle(&r, prog);
+		req_free(&r);
+	}
+	store_close(server.st);
+	explicit_bzero(server.secret, sizeof(server.secret));
+	return 0;
+}

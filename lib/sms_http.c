@@ -1,0 +1,132 @@
+/* HTTP(S) SMS gateways (e.g. Kannel sendsms) with libcurl. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "bounds.h"
+#include "log.h"
+#include "sms.h"
+
+struct sms_http {
+	CURL	*curl;
+};
+
+/* Response bodies are not used; drop them. */
+static size_t
+http_discard(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * nmemb;
+}
+
+/* Allow http and https only, also for the first request. */
+static CURLcode
+http_protocols(CURL *c)
+{
+#if LIBCURL_VERSION_NUM >= 0x075500
+	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	return curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+}
+
+/* Set the options of one request. 0 or -1. */
+static int
+http_setup(CURL *c, const char *url, const char *body, int timeout_ms)
+{
+	int	 bad = 0;
+
+	curl_easy_reset(c);
+	bad |= curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK;
+	bad |= http_protocols(c) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard) !=
+	    CURLE_OK;
+	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "idprover") != CURLE_OK;
+	if (body != NULL) {
+		bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) !=
+		    CURLE_OK;
+		bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
+		    (long)strlen(body)) != CURLE_OK;
+	} else
+		bad |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+	return bad ? -1 : 0;
+}
+
+struct sms_http *
+sms_http_new(char *err, size_t errsz)
+{
+	struct sms_http	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		log_err("%s: calloc failed", __func__);
+		sms_err(err, errsz, "out of memory");
+		return NULL;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_err("%s: curl_global_init failed", __func__);
+		sms_err(err, errsz, "cannot initialise libcurl");
+		free(h);
+		return NULL;
+	}
+	if ((h->curl = curl_easy_init()) == NULL) {
+		log_err("%s: curl_easy_init failed", __func__);
+		sms_err(err, errsz, "cannot initialise libcurl");
+		curl_global_cleanup();
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+/*
+ * One request: 2xx is sent, 4xx permanent, anything else (3xx, 5xx,
+ * network, timeout) transient. The URL is never logged: it holds the
+ * text.
+ */
+enum sms_result
+sms_http_send(struct sms_http *h, const char *url, const char *body,
+    int timeout_ms, char *err, size_t errsz)
+{
+	CURLcode	 cc;
+	long		 status = 0;
+
+	if (http_setup(h->curl, url, body, timeout_ms) == -1) {
+		log_err("%s: curl_easy_setopt failed", __func__);
+		sms_err(err, errsz, "cannot set up request");
+		return SMS_TRANSIENT;
+	}
+	if ((cc = curl_easy_perform(h->curl)) != CURLE_OK) {
+		log_err("%s: %s", __func__, curl_easy_strerror(cc));
+		sms_err(err, errsz, "HTTP request failed: %s",
+		    curl_easy_strerror(cc));
+		curl_easy_reset(h->curl);
+		return SMS_TRANSIENT;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_reset(h->curl);	/* drop the URL copy */
+	if (status >= 200 && status <= 299)
+		return SMS_SENT;
+	log_err("%s: gateway answered HTTP %ld", __func__, status);
+	sms_err(err, errsz, "gateway answered HTTP %ld", status);
+	return status >= 400 && status <= 499 ? SMS_PERMANENT : SMS_TRANSIENT;
+}
+
+void
+sms_http_free(struct sms_http *h)
+{
+	if (h == NULL)
+		return;
+	curl_easy_cleanup(h->curl);
+	curl_global_cleanup();
+	free(h);
+}

@@ -1,0 +1,713 @@
+/* The Berkeley DB environment: one transactional environment shared by
+ * every program and process (DB_REGISTER + DB_RECOVER: the next opener
+ * recovers after a process died mid-transaction), one transaction per
+ * request, deadlocks detected and reported for a retry. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "log.h"
+#include "store.h"
+
+#define RECORD_VERSION	1
+
+enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
+	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
+	DB__MAX };
+
+static const struct {
+	const char	*file;
+	int		 dups;
+} dbs[DB__MAX] = {
+	{ "accounts.db", 0 }, { "keys.db", 0 }, { "orders.db", 0 },
+	{ "acct_orders.db", 1 }, { "certs.db", 0 }, { "serials.db", 0 },
+	{ "revoked.db", 0 }, { "nonces.db", 0 }, { "outbox.db", 0 },
+	{ "counters.db", 0 }, { "meta.db", 0 },
+};
+
+struct store {
+	DB_ENV	*env;
+	DB	*db[DB__MAX];
+	DB_TXN	*txn;
+	int	 deadlock;	/* the transaction hit a deadlock */
+	int	 failed;	/* ... or another error */
+};
+
+/* A counter record. */
+struct counter {
+	int64_t	 window_end;
+	long	 value;
+};
+
+static void
+store_note(struct store *st, const char *fn, int rc)
+{
+	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
+		st->deadlock = 1;
+	else {
+		log_err("%s: %s", fn, db_strerror(rc));
+		st->failed = 1;
+	}
+}
+
+static int
+store_open_dbs(struct store *st, int create)
+{
+	DB_TXN	*txn = NULL;
+	int	 i = DB__MAX, rc;
+
+	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		goto err;
+	for (i = 0; i < DB__MAX; i++) {
+		if ((rc = db_create(&st->db[i], st->env, 0)) != 0)
+			goto err;
+		if (dbs[i].dups && (rc = st->db[i]->set_flags(st->db[i],
+		    DB_DUP | DB_DUPSORT)) != 0)
+			goto err;
+		if ((rc = st->db[i]->open(st->db[i], txn, dbs[i].file, NULL,
+		    DB_BTREE, create ? DB_CREATE : 0, 0600)) != 0)
+			goto err;
+	}
+	return txn->commit(txn, 0) == 0 ? 0 : -1;
+err:
+	log_err("%s: %s: %s", __func__, i < DB__MAX ? dbs[i].file : "",
+	    db_strerror(rc));
+	if (txn != NULL)
+		txn->abort(txn);
+	return -1;
+}
+
+struct store *
+store_open(const char *dir, int create)
+{
+	struct store	*st;
+	int		 rc;
+	u_int32_t	 flags = DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
+	    DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER | DB_CREATE;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_err("%s: mkdir %s: %s", __func__, dir, strerror(errno));
+		free(st);
+		return NULL;
+	}
+	if ((rc = db_env_create(&st->env, 0)) != 0)
+		goto err;
+	st->env->set_errfile(st->env, stderr);
+	st->env->set_errpfx(st->env, "idprover-store");
+	st->env->set_cachesize(st->env, 0, 512 * 1024, 1);
+	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	st->env->set_lg_bsize(st->env, 256 * 1024);
+	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
+	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	if ((rc = st->env->open(st->env, dir, flags, 0600)) != 0)
+		goto err;
+	if (store_open_dbs(st, create) == -1) {
+		store_close(st);
+		return NULL;
+	}
+	return st;
+err:
+	log_err("%s: %s: %s", __func__, dir, db_strerror(rc));
+	if (st->env != NULL)
+		st->env->close(st->env, 0);
+	free(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	int	 i;
+
+	if (st == NULL)
+		return;
+	if (st->txn != NULL)
+		store_abort(st);
+	for (i = 0; i < DB__MAX; i++)
+		if (st->db[i] != NULL)
+			st->db[i]->close(st->db[i], 0);
+	if (st->env != NULL) {
+		st->env->txn_checkpoint(st->env, 0, 0, 0);
+		st->env->close(st->env, 0);
+	}
+	free(st);
+}
+
+int
+store_begin(struct store *st)
+{
+	int	 rc;
+
+	st->deadlock = st->failed = 0;
+	if ((rc = st->env->txn_begin(st->env, NULL, &st->txn, 0)) != 0) {
+		store_note(st, __func__, rc);
+		st->txn = NULL;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Test hook: while the named file exists, hold the transaction open
+ * before commit so that a test can kill the process mid-write. */
+static void
+store_crash_hook(void)
+{
+	const char	*f = getenv("IDPROVER_CRASH_HOOK");
+	int		 i;
+
+	for (i = 0; f != NULL && i < 300 && access(f, F_OK) == 0; i++)
+		usleep(100000);
+}
+
+int
+store_commit(struct store *st, int durable)
+{
+	int	 rc;
+
+	if (st->txn == NULL)
+		return STORE_ERR;
+	if (st->deadlock || st->failed) {
+		store_abort(st);
+		return STORE_ERR;
+	}
+	if (durable)
+		store_crash_hook();
+	rc = st->txn->commit(st->txn, durable ? 0 : DB_TXN_NOSYNC);
+	st->txn = NULL;
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	/* Cheap unless 1 MB of log or 5 minutes have passed. */
+	st->env->txn_checkpoint(st->env, 1024, 5, 0);
+	return STORE_OK;
+}
+
+void
+store_abort(struct store *st)
+{
+	if (st->txn != NULL)
+		st->txn->abort(st->txn);
+	st->txn = NULL;
+}
+
+int
+store_retry(const struct store *st)
+{
+	return st->deadlock && !st->failed;
+}
+
+int
+store_failed(const struct store *st)
+{
+	return st->deadlock || st->failed;
+}
+
+/* Read key into buf of exactly size octets (records) or up to size. */
+static int
+store_get(struct store *st, enum dbname d, const void *k, size_t klen,
+    void *buf, size_t size, size_t *got)
+{
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	data.data = buf;
+	data.ulen = (u_int32_t)size;
+	data.flags = DB_DBT_USERMEM;
+	rc = st->db[d]->get(st->db[d], st->txn, &key, &data,
+	    st->txn != NULL ? DB_RMW : 0);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc == DB_BUFFER_SMALL) {
+		log_err("%s: %s: record too large", __func__, dbs[d].file);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	if (got != NULL)
+		*got = data.size;
+	else if (data.size != size) {
+		log_err("%s: %s: record of the wrong size", __func__,
+		    dbs[d].file);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+store_put(struct store *st, enum dbname d, const void *k, size_t klen,
+    const void *v, size_t vlen, u_int32_t flags)
+{
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	data.data = (void *)v;
+	data.size = (u_int32_t)vlen;
+	rc = st->db[d]->put(st->db[d], st->txn, &key, &data, flags);
+	if (rc == DB_KEYEXIST)
+		return STORE_EXISTS;
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+store_del(struct store *st, enum dbname d, const void *k, size_t klen)
+{
+	DBT	 key;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	rc = st->db[d]->del(st->db[d], st->txn, &key, 0);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* 1 when the char array s of size n is NUL-terminated. */
+static int
+store_terminated(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
+}
+
+#define TERMINATED(r, m)	store_terminated((r)->m, sizeof((r)->m))
+
+/* Record checks: a record read back must be what store_*_put wrote. */
+static int
+store_account_ok(const struct account *a)
+{
+	return a->version == RECORD_VERSION && a->status < ACCT__MAX &&
+	    TERMINATED(a, id) && TERMINATED(a, thumb) && TERMINATED(a, key) &&
+	    TERMINATED(a, contact);
+}
+
+static int
+store_order_ok(const struct order *o)
+{
+	return o->version == RECORD_VERSION && o->status < ORDER__MAX &&
+	    o->authz < AUTHZ__MAX && o->chall < CHALL__MAX &&
+	    TERMINATED(o, id) && TERMINATED(o, acct) && TERMINATED(o, ident) &&
+	    TERMINATED(o, tn) && TERMINATED(o, token) &&
+	    TERMINATED(o, detail);
+}
+
+static int
+store_cert_ok(const struct cert *c)
+{
+	return c->version == RECORD_VERSION && TERMINATED(c, id) &&
+	    TERMINATED(c, acct) && c->derlen <= sizeof(c->der);
+}
+
+static int
+store_sms_ok(const struct sms *m)
+{
+	return m->version == RECORD_VERSION && m->state < OUTBOX__MAX &&
+	    TERMINATED(m, id) && TERMINATED(m, order) && TERMINATED(m, acct) &&
+	    TERMINATED(m, to) && TERMINATED(m, msgid) &&
+	    TERMINATED(m, error) && m->sealedlen <= sizeof(m->sealed);
+}
+
+/* Get a fixed-size record and check it. */
+static int
+store_record(struct store *st, enum dbname d, const char *id, void *rec,
+    size_t size, int (*ok)(const void *))
+{
+	int	 rc;
+
+	rc = store_get(st, d, id, strlen(id), rec, size, NULL);
+	if (rc == STORE_OK && !ok(rec)) {
+		log_err("%s: %s: %s: corrupt record", __func__, dbs[d].file,
+		    id);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return rc;
+}
+
+int
+store_account_get(struct store *st, const char *id, struct account *a)
+{
+	return store_record(st, DB_ACCOUNTS, id, a, sizeof(*a),
+	    (int (*)(const void *))store_account_ok);
+}
+
+int
+store_account_put(struct store *st, const struct account *a)
+{
+	struct account	 r = *a;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_ACCOUNTS, r.id, strlen(r.id), &r, sizeof(r),
+	    0);
+}
+
+int
+store_key_get(struct store *st, const char *thumb, char *id)
+{
+	size_t	 n;
+	int	 rc;
+
+	rc = store_get(st, DB_KEYS, thumb, strlen(thumb), id, ID_LEN, &n);
+	if (rc == STORE_OK) {
+		if (n != ID_LEN) {
+			st->failed = 1;
+			return STORE_ERR;
+		}
+		id[ID_LEN] = '\0';
+	}
+	return rc;
+}
+
+int
+store_key_put(struct store *st, const char *thumb, const char *id)
+{
+	return store_put(st, DB_KEYS, thumb, strlen(thumb), id, ID_LEN,
+	    DB_NOOVERWRITE);
+}
+
+int
+store_key_del(struct store *st, const char *thumb)
+{
+	return store_del(st, DB_KEYS, thumb, strlen(thumb));
+}
+
+int
+store_order_get(struct store *st, const char *id, struct order *o)
+{
+	return store_record(st, DB_ORDERS, id, o, sizeof(*o),
+	    (int (*)(const void *))store_order_ok);
+}
+
+int
+store_order_put(struct store *st, const struct order *o)
+{
+	struct order	 r = *o;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_ORDERS, r.id, strlen(r.id), &r, sizeof(r), 0);
+}
+
+/* The acct_orders entry of an order: creation time (big-endian, so the
+ * duplicates sort by time) then the id. */
+static void
+store_order_ref(const struct order *o, unsigned char ref[8 + ID_LEN])
+{
+	uint64_t	 t = (uint64_t)o->created;
+	int		 i;
+
+	for (i = 7; i >= 0; i--, t >>= 8)
+		ref[i] = (unsigned char)t;
+	memcpy(ref + 8, o->id, ID_LEN);
+}
+
+int
+store_acct_order_add(struct store *st, const struct order *o)
+{
+	unsigned char	 ref[8 + ID_LEN];
+
+	store_order_ref(o, ref);
+	return store_put(st, DB_ACCT_ORDERS, o->acct, strlen(o->acct), ref,
+	    sizeof(ref), 0);
+}
+
+/* Position cursor c at the first reference after `after` (or the first
+ * of acct). Returns the DB code. */
+static int
+store_orders_seek(struct store *st, DBC *c, const char *acct,
+    const char *after, DBT *key, DBT *data, unsigned char *ref)
+{
+	struct order	 o;
+	int		 rc;
+
+	key->data = (void *)acct;
+	key->size = (u_int32_t)strlen(acct);
+	if (after == NULL)
+		return c->get(c, key, data, DB_SET);
+	if ((rc = store_order_get(st, after, &o)) != STORE_OK ||
+	    strcmp(o.acct, acct) != 0)
+		return DB_NOTFOUND;
+	store_order_ref(&o, ref);
+	data->data = ref;
+	data->size = 8 + ID_LEN;
+	if ((rc = c->get(c, key, data, DB_GET_BOTH)) != 0)
+		return rc;
+	return c->get(c, key, data, DB_NEXT_DUP);
+}
+
+int
+store_acct_orders(struct store *st, const char *acct, const char *after,
+    int max, int *more, int (*fn)(void *, const struct order *), void *arg)
+{
+	DBC		*c = NULL;
+	DBT		 key, data;
+	unsigned char	 ref[8 + ID_LEN];
+	char		 id[ID_LEN + 1];
+	struct order	 o;
+	int		 rc, n = 0;
+
+	*more = 0;
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[DB_ACCT_ORDERS]->cursor(st->db[DB_ACCT_ORDERS],
+	    st->txn, &c, 0)) != 0)
+		goto err;
+	rc = store_orders_seek(st, c, acct, after, &key, &data, ref);
+	for (; rc == 0; rc = c->get(c, &key, &data, DB_NEXT_DUP)) {
+		if (data.size != 8 + ID_LEN)
+			continue;
+		memcpy(id, (char *)data.data + 8, ID_LEN);
+		id[ID_LEN] = '\0';
+		if (store_order_get(st, id, &o) != STORE_OK)
+			continue;
+		if (n == max) {
+			*more = 1;
+			break;
+		}
+		n += fn(arg, &o);
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return store_failed(st) ? STORE_ERR : n;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+int
+store_cert_get(struct store *st, const char *id, struct cert *c)
+{
+	return store_record(st, DB_CERTS, id, c, sizeof(*c),
+	    (int (*)(const void *))store_cert_ok);
+}
+
+int
+store_cert_put(struct store *st, const struct cert *c)
+{
+	struct cert	 r = *c;
+	int		 rc;
+
+	r.version = RECORD_VERSION;
+	rc = store_put(st, DB_CERTS, r.id, strlen(r.id), &r, sizeof(r), 0);
+	if (rc == STORE_OK)
+		rc = store_put(st, DB_SERIALS, r.serial, SERIAL_LEN, r.id,
+		    ID_LEN, 0);
+	if (rc == STORE_OK && r.revoked)
+		rc = store_put(st, DB_REVOKED, r.serial, SERIAL_LEN, r.id,
+		    ID_LEN, 0);
+	return rc;
+}
+
+int
+store_serial_get(struct store *st, const unsigned char *serial, char *id)
+{
+	size_t	 n;
+	int	 rc;
+
+	rc = store_get(st, DB_SERIALS, serial, SERIAL_LEN, id, ID_LEN, &n);
+	if (rc == STORE_OK)
+		id[n < ID_LEN ? n : ID_LEN] = '\0';
+	return rc;
+}
+
+/* Walk every record of a database, handing fn the key and data. */
+static int
+store_walk(struct store *st, enum dbname d,
+    int (*fn)(struct store *, DBT *, DBT *, void *), void *arg)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
+		goto err;
+	while ((rc = c->get(c, &key, &data, DB_NEXT)) == 0)
+		if (fn(st, &key, &data, arg) == -1)
+			break;
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return store_failed(st) ? STORE_ERR : STORE_OK;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+struct revoked_walk {
+	int	(*fn)(void *, const struct cert *);
+	void	*arg;
+};
+
+static int
+store_revoked_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct revoked_walk	*w = arg;
+	struct cert		 c;
+	char			 id[ID_LEN + 1];
+
+	(void)key;
+	if (data->size != ID_LEN)
+		return 0;
+	memcpy(id, data->data, ID_LEN);
+	id[ID_LEN] = '\0';
+	if (store_cert_get(st, id, &c) != STORE_OK)
+		return -1;
+	return w->fn(w->arg, &c);
+}
+
+int
+store_revoked(struct store *st, int (*fn)(void *, const struct cert *),
+    void *arg)
+{
+	struct revoked_walk	 w = { fn, arg };
+
+	return store_walk(st, DB_REVOKED, store_revoked_one, &w);
+}
+
+/* Nonce keys: expiry (big-endian) then the nonce, so that pruning walks
+ * from the start and stops at the first unexpired one. */
+int
+store_nonce_use(struct store *st, const unsigned char *n, size_t len,
+    int64_t expires)
+{
+	unsigned char	 key[8 + NONCE_RAW_LEN];
+	uint64_t	 t = (uint64_t)expires;
+	int		 i;
+
+	if (len > NONCE_RAW_LEN)
+		return STORE_ERR;
+	for (i = 7; i >= 0; i--, t >>= 8)
+		key[i] = (unsigned char)t;
+	memcpy(key + 8, n, len);
+	return store_put(st, DB_NONCES, key, 8 + len, "", 0, DB_NOOVERWRITE);
+}
+
+int
+store_sms_put(struct store *st, const struct sms *m)
+{
+	struct sms	 r = *m;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_OUTBOX, r.id, strlen(r.id), &r, sizeof(r), 0);
+}
+
+int
+store_sms_get(struct store *st, const char *id, struct sms *m)
+{
+	return store_record(st, DB_OUTBOX, id, m, sizeof(*m),
+	    (int (*)(const void *))store_sms_ok);
+}
+
+struct sms_walk {
+	int	(*fn)(void *, struct sms *);
+	void	*arg;
+};
+
+static int
+store_sms_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct sms_walk	*w = arg;
+	struct sms	 m;
+
+	(void)st;
+	(void)key;
+	if (data->size != sizeof(m))
+		return 0;
+	memcpy(&m, data->data, sizeof(m));
+	if (!store_sms_ok(&m) || m.state != OUTBOX_QUEUED)
+		return 0;
+	return w->fn(w->arg, &m);
+}
+
+int
+store_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
+{
+	struct sms_walk	 w = { fn, arg };
+
+	return store_walk(st, DB_OUTBOX, store_sms_one, &w);
+}
+
+int
+store_count(struct store *st, const char *key, int64_t window_end, int n,
+    long *value)
+{
+	struct counter	 c;
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_COUNTERS, key, strlen(key), &c, sizeof(c), &got);
+	if (rc == STORE_ERR)
+		return rc;
+	if (rc == STORE_NOTFOUND || got != sizeof(c) ||
+	    c.window_end != window_end) {
+		c.window_end = window_end;
+		c.value = 0;
+	}
+	c.value += n;
+	*value = c.value;
+	if (n == 0)
+		return STORE_OK;
+	return store_put(st, DB_COUNTERS, key, strlen(key), &c, sizeof(c), 0);
+}
+
+int
+store_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	uint64_t	 v = 0;
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_META, key, strlen(key), &v, sizeof(v), &got);
+	if (rc == STORE_ERR)
+		return rc;
+	if (rc == STORE_NOTFOUND || got != sizeof(v))
+		v = 0;
+	*value = ++v;
+	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
+}

@@ -1,0 +1,149 @@
+/* The Berkeley DB environment and its records. store.c is the only file
+ * that sees db.h; records are fixed-layout structs, checked on read. */
+#ifndef STORE_H
+#define STORE_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bounds.h"
+
+#define STORE_OK	 0
+#define STORE_NOTFOUND	 1
+#define STORE_EXISTS	 2
+#define STORE_ERR	-1
+
+enum acct_status { ACCT_VALID, ACCT_DEACTIVATED, ACCT_REVOKED, ACCT__MAX };
+enum order_status { ORDER_PENDING, ORDER_READY, ORDER_PROCESSING,
+	ORDER_VALID, ORDER_INVALID, ORDER__MAX };
+enum authz_status { AUTHZ_PENDING, AUTHZ_VALID, AUTHZ_INVALID,
+	AUTHZ_DEACTIVATED, AUTHZ_EXPIRED, AUTHZ_REVOKED, AUTHZ__MAX };
+enum chall_status { CHALL_PENDING, CHALL_PROCESSING, CHALL_VALID,
+	CHALL_INVALID, CHALL__MAX };
+enum sms_state { OUTBOX_QUEUED, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX__MAX };
+
+struct account {
+	uint32_t	 version;
+	uint8_t		 status;		/* enum acct_status */
+	uint8_t		 tos;
+	int64_t		 created;
+	char		 id[ID_LEN + 1];
+	char		 thumb[THUMB_LEN + 1];
+	char		 key[JWK_JSON_MAX];	/* canonical JWK */
+	char		 contact[CONTACT_JSON_MAX]; /* JSON array or "" */
+};
+
+/* An order with its one authorization and its one challenge: the
+ * profile allows exactly one identifier, so they share the order's id
+ * (/order/ID, /authz/ID, /chall/ID, /cert/ID). */
+struct order {
+	uint32_t	 version;
+	uint8_t		 status;		/* enum order_status */
+	uint8_t		 authz;			/* enum authz_status */
+	uint8_t		 chall;			/* enum chall_status */
+	uint8_t		 sends;			/* SMS sent for the challenge */
+	uint8_t		 tries;			/* failed responses */
+	uint8_t		 error;			/* enum prob, 0: none */
+	uint8_t		 has_nb, has_na;
+	int64_t		 created, expires, not_before, not_after;
+	int64_t		 authz_expires, validated;
+	int64_t		 code_expires, last_send;
+	char		 id[ID_LEN + 1];
+	char		 acct[ID_LEN + 1];
+	char		 ident[IDENT_VALUE_MAX + 1];
+	char		 tn[TN_MAX + 1];
+	char		 token[TOKEN_LEN + 1];
+	unsigned char	 code_mac[32];		/* HMAC of the expected digest */
+	char		 detail[DETAIL_MAX];	/* error detail */
+};
+
+struct cert {
+	uint32_t	 version;
+	uint8_t		 revoked;
+	int8_t		 reason;		/* -1: none */
+	int64_t		 issued, not_after, revoked_at;
+	char		 id[ID_LEN + 1];	/* the order's id */
+	char		 acct[ID_LEN + 1];
+	unsigned char	 serial[SERIAL_LEN];
+	uint32_t	 derlen;
+	unsigned char	 der[CERT_DER_MAX];
+};
+
+/* One SMS in the outbox; the text is sealed with the server secret and
+ * wiped once the message is delivered or abandoned. */
+struct sms {
+	uint32_t	 version;
+	uint8_t		 state;			/* enum sms_state */
+	uint8_t		 attempts;
+	int64_t		 created, next_try, expires, sent_at;
+	char		 id[SMS_ID_MAX];	/* order id "." send number */
+	char		 order[ID_LEN + 1];
+	char		 acct[ID_LEN + 1];
+	char		 to[TN_MAX + 1];
+	uint32_t	 sealedlen;
+	unsigned char	 sealed[SMS_TEXT_MAX + 64];
+	char		 msgid[SMS_MSGID_MAX];
+	char		 error[DETAIL_MAX];
+};
+
+struct store;
+
+/* Open (create) the environment in dir, recovering after a crash. */
+struct store	*store_open(const char *dir, int create);
+void		 store_close(struct store *);
+
+/* One transaction at a time per store. commit: durable != 0 waits for
+ * the log on disk. After a deadlock every call fails until store_abort;
+ * store_retry then says whether to run the request again. */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *, int durable);
+void		 store_abort(struct store *);
+int		 store_retry(const struct store *);
+int		 store_failed(const struct store *);
+
+int	 store_account_get(struct store *, const char *id, struct account *);
+int	 store_account_put(struct store *, const struct account *);
+int	 store_key_get(struct store *, const char *thumb, char *id);
+int	 store_key_put(struct store *, const char *thumb, const char *id);
+int	 store_key_del(struct store *, const char *thumb);
+
+int	 store_order_get(struct store *, const char *id, struct order *);
+int	 store_order_put(struct store *, const struct order *);
+/* Orders of an account in creation order, from the one after `after`
+ * (NULL: the first); calls fn for up to max of them. Returns the number
+ * given, and sets *more when others follow. */
+int	 store_acct_orders(struct store *, const char *acct, const char *after,
+	    int max, int *more, int (*fn)(void *, const struct order *),
+	    void *arg);
+int	 store_acct_order_add(struct store *, const struct order *);
+
+int	 store_cert_get(struct store *, const char *id, struct cert *);
+int	 store_cert_put(struct store *, const struct cert *);
+int	 store_serial_get(struct store *, const unsigned char *serial,
+	    char *id);
+/* Every revoked certificate, for the CRL. */
+int	 store_revoked(struct store *, int (*fn)(void *, const struct cert *),
+	    void *arg);
+
+/* Mark a nonce (raw octets) used until expires: STORE_EXISTS if it was. */
+int	 store_nonce_use(struct store *, const unsigned char *, size_t,
+	    int64_t expires);
+
+int	 store_sms_put(struct store *, const struct sms *);
+int	 store_sms_get(struct store *, const char *id, struct sms *);
+/* Queued messages (outside request paths: the flush tool). */
+int	 store_sms_queued(struct store *, int (*fn)(void *, struct sms *),
+	    void *arg);
+
+/* Add n to a counter that lives until window_end; *value gets the sum. */
+int	 store_count(struct store *, const char *key, int64_t window_end,
+	    int n, long *value);
+/* A named counter in metadata (CRL number ...): incremented, returned. */
+int	 store_meta_next(struct store *, const char *key, uint64_t *value);
+
+/* Maintenance, outside request paths. */
+int	 store_prune(struct store *, int64_t now, long *removed);
+int	 store_stats(struct store *, long *accounts, long orders[ORDER__MAX],
+	    long sms[OUTBOX__MAX], long *certs);
+int	 store_backup(struct store *, const char *todir);
+
+#endif

@@ -1,0 +1,50 @@
+#if HAVE_CONFIG_H
+# include "config.h"
+#endif
+
+#include <libtasn1.h>
+
+const asn1_static_node tnauthlist_asn1_tab[] = {
+  { "TN-Module-2016", 536872976, NULL },
+  { NULL, 1610612748, NULL },
+  { "iso", 1073741825, "1"},
+  { "identified-organization", 1073741825, "3"},
+  { "dod", 1073741825, "6"},
+  { "internet", 1073741825, "1"},
+  { "security", 1073741825, "5"},
+  { "mechanisms", 1073741825, "5"},
+  { "pkix", 1073741825, "7"},
+  { "id-mod", 1073741825, "0"},
+  { "id-mod-tn-module", 1, "89"},
+  { "id-pkix", 1879048204, NULL },
+  { "iso", 1073741825, "1"},
+  { "identified-organization", 1073741825, "3"},
+  { "dod", 1073741825, "6"},
+  { "internet", 1073741825, "1"},
+  { "security", 1073741825, "5"},
+  { "mechanisms", 1073741825, "5"},
+  { "pkix", 1, "7"},
+  { "id-pe", 1879048204, NULL },
+  { NULL, 1073741825, "id-pkix"},
+  { NULL, 1, "1"},
+  { "id-pe-TNAuthList", 1879048204, NULL },
+  { NULL, 1073741825, "id-pe"},
+  { NULL, 1, "26"},
+  { "TNAuthorizationList", 1612709899, NULL },
+  { "MAX", 1074266122, "1"},
+  { NULL, 2, "TNEntry"},
+  { "TNEntry", 1610612754, NULL },
+  { "spc", 1610620930, "ServiceProviderCode"},
+  { NULL, 2056, "0"},
+  { "range", 1610620930, "TelephoneNumberRange"},
+  { NULL, 2056, "1"},
+  { "one", 536879106, "TelephoneNumber"},
+  { NULL, 2056, "2"},
+  { "ServiceProviderCode", 1073741853, NULL },
+  { "TelephoneNumberRange", 1610612741, NULL },
+  { "start", 1073741826, "TelephoneNumber"},
+  { "count", 3, NULL },
+  { "TelephoneNumber", 538968093, NULL },
+  { "15", 524298, "1"},
+  { NULL, 0, NULL }
+};

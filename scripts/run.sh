@@ -1,0 +1,227 @@
+#!/bin/sh
+# idprover: run the ACME server locally behind lighttpd, in the foreground.
+#
+# Usage:  scripts/run.sh           start (what `make run` calls after building)
+#         scripts/run.sh render    print lighttpd/idprover.conf.in rendered
+#                                  for the environment below (the tests use it)
+#
+# Environment:
+#   IDPROVER_PORT        HTTPS port on 127.0.0.1 and [::1] (default 8443)
+#   IDPROVER_VAR         data folder (default ./var, made absolute)
+#   IDPROVER_BASE_URL    external base URL (default https://localhost:PORT/acme)
+#   IDPROVER_SMS_GATEWAY where SMS go (default: the file $IDPROVER_VAR/sms.log)
+#   IDPROVER_CONF        optional JSON configuration file
+#   IDPROVER_MAX_PROCS   FastCGI processes per program (default 1)
+#   IDPROVER_RUN_DIR     pid file, sockets, logs (default $IDPROVER_VAR/run)
+#   IDPROVER_BUILD       build output folder (default <source>/build)
+#
+# On first start this creates the data folder (idprover-admin init) and a
+# local TLS CA whose ca.pem the clients trust. Ctrl-C stops the server.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/tls.sh"
+
+die() { echo "idprover: $*" >&2; exit 1; }
+
+# Absolute form of a path that may not exist yet.
+abspath() {
+	case $1 in
+	/*) p=$1 ;;
+	*) p=$(pwd)/$1 ;;
+	esac
+	d=$(dirname "$p")
+	b=$(basename "$p")
+	mkdir -p "$d"
+	d=$(cd "$d" && pwd)
+	case $b in
+	.) echo "$d" ;;
+	..) dirname "$d" ;;
+	*) echo "$d/$b" ;;
+	esac
+}
+
+setup_env() {
+	PORT=${IDPROVER_PORT:-8443}
+	case $PORT in
+	''|*[!0-9]*) die "IDPROVER_PORT must be a number: $PORT" ;;
+	esac
+	[ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] ||
+		die "IDPROVER_PORT out of range: $PORT"
+	IDPROVER_VAR=$(abspath "${IDPROVER_VAR:-./var}")
+	IDPROVER_BASE_URL=${IDPROVER_BASE_URL:-https://localhost:$PORT/acme}
+	BUILD=${IDPROVER_BUILD:-$top/build}
+	RUN_DIR=$(abspath "${IDPROVER_RUN_DIR:-$IDPROVER_VAR/run}")
+	MAX_PROCS=${IDPROVER_MAX_PROCS:-1}
+	case $MAX_PROCS in
+	''|*[!0-9]*|0) die "IDPROVER_MAX_PROCS must be a positive number" ;;
+	esac
+	export IDPROVER_VAR IDPROVER_BASE_URL
+}
+
+have_ipv6() {
+	[ "${IDPROVER_IPV6:-1}" != 0 ] &&
+		grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 \
+		    2>/dev/null
+}
+
+# Print the lighttpd configuration for the current environment.
+render() {
+	tmpl=$top/lighttpd/idprover.conf.in
+	[ -f "$tmpl" ] || die "missing $tmpl"
+	ipv6='#'
+	have_ipv6 && ipv6=''
+	progs=''
+	for p in $(grep -o '@P_[a-z0-9-]*@' "$tmpl" | sort -u); do
+		name=${p#@P_}
+		name=${name%@}
+		if [ -x "$BUILD/cgi-bin/$name" ]; then
+			progs="$progs -e s|@P_$name@||"
+		else
+			progs="$progs -e s|@P_$name@|#|"
+		fi
+	done
+	# shellcheck disable=SC2086
+	sed -e "s|@PORT@|$PORT|g" \
+	    -e "s|@IPV6@|$ipv6|g" \
+	    -e "s|@RUN_DIR@|$RUN_DIR|g" \
+	    -e "s|@WWW_DIR@|$RUN_DIR/www|g" \
+	    -e "s|@TLS_DIR@|$IDPROVER_VAR/tls|g" \
+	    -e "s|@CGI_DIR@|$BUILD/cgi-bin|g" \
+	    -e "s|@MAX_PROCS@|$MAX_PROCS|g" \
+	    -e "s|@IDPROVER_VAR@|$IDPROVER_VAR|g" \
+	    -e "s|@IDPROVER_BASE_URL@|$IDPROVER_BASE_URL|g" \
+	    $progs "$tmpl" > "$RUN_DIR/.render.$$"
+	if grep -n '@[A-Za-z_-]*@' "$RUN_DIR/.render.$$" >&2; then
+		rm -f "$RUN_DIR/.render.$$"
+		die "unrendered placeholders in $tmpl"
+	fi
+	cat "$RUN_DIR/.render.$$"
+	rm -f "$RUN_DIR/.render.$$"
+}
+
+port_busy() {
+	[ -n "$(ss -ltnH "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+LPID=
+KIDS=
+stop() {
+	trap - INT TERM EXIT
+	if [ -n "$LPID" ] && kill -0 "$LPID" 2>/dev/null; then
+		KIDS="$KIDS $(pgrep -P "$LPID" 2>/dev/null | tr '\n' ' ')"
+		kill -TERM "$LPID" 2>/dev/null || true
+		i=0
+		while kill -0 "$LPID" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -0 "$LPID" 2>/dev/null && kill -KILL "$LPID" 2>/dev/null
+		wait "$LPID" 2>/dev/null || true
+	fi
+	# FastCGI programs lighttpd started normally exit with it.
+	for k in $KIDS; do
+		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
+	done
+	LPID=
+	echo "idprover: stopped"
+}
+
+start() {
+	command -v lighttpd >/dev/null 2>&1 || die "lighttpd not installed"
+	[ -x "$BUILD/tools/idprover-admin" ] ||
+		die "$BUILD/tools/idprover-admin missing: run make first"
+	[ -x "$BUILD/cgi-bin/directory" ] ||
+		die "$BUILD/cgi-bin/directory missing: run make first"
+	port_busy "$PORT" &&
+		die "port $PORT is in use (set IDPROVER_PORT to another port)"
+
+	if [ -n "${IDPROVER_SMS_GATEWAY:-}" ]; then
+		export IDPROVER_SMS_GATEWAY
+		case $IDPROVER_SMS_GATEWAY in
+		file://*) sms_where=${IDPROVER_SMS_GATEWAY#file://} ;;
+		*) sms_where=$IDPROVER_SMS_GATEWAY ;;
+		esac
+	else
+		sms_where=$IDPROVER_VAR/sms.log
+	fi
+	[ -n "${IDPROVER_CONF:-}" ] && export IDPROVER_CONF
+
+	if [ ! -d "$IDPROVER_VAR/db" ] || [ ! -f "$IDPROVER_VAR/ca/ca.pem" ]; then
+		echo "idprover: first start: initialising $IDPROVER_VAR"
+		"$BUILD/tools/idprover-admin" init ||
+			die "idprover-admin init failed"
+	fi
+	tls_make "$IDPROVER_VAR/tls" || die "cannot make the TLS certificate"
+
+	mkdir -p "$RUN_DIR/www"
+	if [ -s "$RUN_DIR/lighttpd.pid" ] &&
+	    kill -0 "$(cat "$RUN_DIR/lighttpd.pid")" 2>/dev/null; then
+		die "already running (pid $(cat "$RUN_DIR/lighttpd.pid"))"
+	fi
+	rm -f "$RUN_DIR"/*.sock "$RUN_DIR"/*.sock-*
+	conf=$RUN_DIR/lighttpd.conf
+	render > "$conf"
+	lighttpd -tt -f "$conf" || die "lighttpd rejects $conf"
+
+	trap 'stop; exit 130' INT
+	trap 'stop; exit 143' TERM
+	trap 'stop' EXIT
+	lighttpd -D -f "$conf" &
+	LPID=$!
+
+	dir_url=$IDPROVER_BASE_URL/directory
+	i=0
+	until curl -fsS -o /dev/null --cacert "$IDPROVER_VAR/tls/ca.pem" \
+	    --max-time 2 "https://localhost:$PORT/acme/directory" 2>/dev/null; do
+		if ! kill -0 "$LPID" 2>/dev/null; then
+			tail -n 20 "$RUN_DIR/error.log" >&2 2>/dev/null || true
+			LPID=
+			die "lighttpd exited (log: $RUN_DIR/error.log)"
+		fi
+		i=$((i + 1))
+		if [ $i -ge 100 ]; then
+			echo "idprover: the directory does not answer yet;" \
+			    "see $RUN_DIR/error.log" >&2
+			break
+		fi
+		sleep 0.1
+	done
+
+	cat <<-EOF
+	idprover is running (lighttpd pid $LPID)
+	  ACME directory:  $dir_url
+	  TLS trust (CA):  $IDPROVER_VAR/tls/ca.pem
+	  issuing CA:      $IDPROVER_VAR/ca/ca.pem
+	  relay page:      https://localhost:$PORT/relay
+	  SMS codes land:  $sms_where
+	  logs:            $RUN_DIR/error.log, $RUN_DIR/access.log
+	  try:  curl --cacert $IDPROVER_VAR/tls/ca.pem $dir_url
+	Press Ctrl-C to stop.
+	EOF
+
+	# wait returns early when a trapped signal arrives; the trap stops.
+	while [ -n "$LPID" ] && kill -0 "$LPID" 2>/dev/null; do
+		wait "$LPID" 2>/dev/null || true
+	done
+	if [ -n "$LPID" ]; then
+		LPID=
+		echo "idprover: lighttpd exited; see $RUN_DIR/error.log" >&2
+		exit 1
+	fi
+}
+
+setup_env
+case ${1:-start} in
+render)
+	mkdir -p "$RUN_DIR"
+	render
+	;;
+start|run)
+	start
+	;;
+*)
+	echo "usage: $0 [start|render]" >&2
+	exit 2
+	;;
+esac

@@ -1,0 +1,181 @@
+# idprover integration tests: shared shell functions (bash; source it).
+#
+#   idp_setup NAME   private temp root tests/tmp/NAME.XXXX, free port,
+#                    idprover-admin init, TLS certificate, rendered config
+#   idp_start        lighttpd -D in the background; waits for the directory
+#   idp_stop         stops lighttpd by its pid, then anything it left
+#   idp_cleanup      idp_stop, and removes the temp root unless IDP_KEEP=1
+#
+# After idp_setup these are exported for the test programs:
+#   IDP_ROOT IDP_PORT IDP_RUN IDP_CONF IDP_DIRECTORY_URL IDP_TLS_CA
+#   IDP_SMS_LOG IDP_LIGHTTPD_PID IDP_BUILD
+#   IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK
+# The crash hook file ($IDP_ROOT/crash-hook) does not exist unless a test
+# creates it, so the hook is inert for every other test.
+
+IDP_TOP=${IDP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+IDP_BUILD=${IDP_BUILD:-$IDP_TOP/build}
+IDP_PYTHON=${IDP_PYTHON:-/usr/bin/python3}
+export IDP_TOP IDP_BUILD IDP_PYTHON
+
+# shellcheck source=../../scripts/tls.sh
+. "$IDP_TOP/scripts/tls.sh"
+
+idp_log() { echo "# $*" >&2; }
+
+idp_port_busy() {
+	[ -n "$(ss -ltnH "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# A free TCP port on loopback: let the kernel pick one (bind port 0), then
+# make sure nothing listens on it on any address.
+idp_free_port() {
+	local i port
+	for i in $(seq 1 50); do
+		port=$("$IDP_PYTHON" -c '
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()') || return 1
+		if ! idp_port_busy "$port"; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
+
+idp_render() {
+	IDPROVER_PORT=$IDP_PORT IDPROVER_RUN_DIR=$IDP_RUN \
+	    IDPROVER_BUILD=$IDP_BUILD \
+	    IDPROVER_MAX_PROCS=${IDPROVER_MAX_PROCS:-1} \
+	    "$IDP_TOP/scripts/run.sh" render > "$IDP_CONF"
+}
+
+idp_setup() {
+	local name=${1:-integ}
+	mkdir -p "$IDP_TOP/tests/tmp" || return 1
+	IDP_ROOT=$(mktemp -d "$IDP_TOP/tests/tmp/$name.XXXX") || return 1
+	IDP_RUN=$IDP_ROOT/run
+	IDP_CONF=$IDP_RUN/lighttpd.conf
+	mkdir -p "$IDP_RUN/www"
+	IDP_PORT=$(idp_free_port) || { idp_log "no free port"; return 1; }
+	IDPROVER_VAR=$IDP_ROOT/var
+	IDPROVER_BASE_URL=https://localhost:$IDP_PORT/acme
+	IDP_DIRECTORY_URL=$IDPROVER_BASE_URL/directory
+	IDP_TLS_CA=$IDPROVER_VAR/tls/ca.pem
+	IDP_SMS_LOG=$IDPROVER_VAR/sms.log
+	IDPROVER_SMS_GATEWAY=file://$IDP_SMS_LOG
+	IDPROVER_CRASH_HOOK=$IDP_ROOT/crash-hook
+	IDP_LIGHTTPD_PID=
+	export IDP_ROOT IDP_RUN IDP_CONF IDP_PORT IDP_DIRECTORY_URL IDP_TLS_CA \
+	    IDP_SMS_LOG IDP_LIGHTTPD_PID IDPROVER_VAR IDPROVER_BASE_URL \
+	    IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK
+	[ -n "${IDPROVER_CONF:-}" ] && export IDPROVER_CONF
+
+	if ! "$IDP_BUILD/tools/idprover-admin" init \
+	    > "$IDP_ROOT/init.log" 2>&1; then
+		idp_log "idprover-admin init failed:"
+		sed 's/^/#   /' "$IDP_ROOT/init.log" >&2
+		return 1
+	fi
+	tls_make "$IDPROVER_VAR/tls" || { idp_log "TLS setup failed"; return 1; }
+	idp_render || { idp_log "cannot render the lighttpd config"; return 1; }
+}
+
+# Does the directory answer 200?
+idp_ping() {
+	curl -fsS -o /dev/null --max-time 2 --cacert "$IDP_TLS_CA" \
+	    "$IDP_DIRECTORY_URL" 2>/dev/null
+}
+
+idp_start() {
+	local try i
+	lighttpd -tt -f "$IDP_CONF" > "$IDP_RUN/config-test.log" 2>&1 || {
+		idp_log "lighttpd rejects $IDP_CONF:"
+		sed 's/^/#   /' "$IDP_RUN/config-test.log" >&2
+		return 1
+	}
+	for try in 1 2 3; do
+		lighttpd -D -f "$IDP_CONF" >> "$IDP_RUN/lighttpd.out" 2>&1 &
+		IDP_LIGHTTPD_PID=$!
+		export IDP_LIGHTTPD_PID
+		for i in $(seq 1 200); do
+			idp_ping && return 0
+			kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null; then
+			idp_log "the directory does not answer after 20 s"
+			idp_stop
+			return 1
+		fi
+		wait "$IDP_LIGHTTPD_PID" 2>/dev/null
+		IDP_LIGHTTPD_PID=
+		# Lost the port to someone else between picking and binding?
+		if grep -q 'Address already in use' "$IDP_RUN/error.log" \
+		    "$IDP_RUN/lighttpd.out" 2>/dev/null; then
+			IDP_PORT=$(idp_free_port) || return 1
+			IDPROVER_BASE_URL=https://localhost:$IDP_PORT/acme
+			IDP_DIRECTORY_URL=$IDPROVER_BASE_URL/directory
+			export IDP_PORT IDPROVER_BASE_URL IDP_DIRECTORY_URL
+			: > "$IDP_RUN/error.log"
+			idp_render || return 1
+			continue
+		fi
+		break
+	done
+	idp_log "lighttpd did not start:"
+	tail -n 20 "$IDP_RUN/error.log" "$IDP_RUN/lighttpd.out" 2>/dev/null |
+	    sed 's/^/#   /' >&2
+	return 1
+}
+
+# The FastCGI processes lighttpd spawned for one program.
+idp_worker_pids() {
+	local prog=$1 p
+	[ -n "$IDP_LIGHTTPD_PID" ] || return 0
+	for p in $(pgrep -P "$IDP_LIGHTTPD_PID"); do
+		if tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null |
+		    grep -q "/cgi-bin/$prog\( \|$\)"; then
+			echo "$p"
+		fi
+	done
+}
+
+idp_stop() {
+	local kids="" i k
+	[ -n "${IDP_LIGHTTPD_PID:-}" ] || return 0
+	if kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null; then
+		kids=$(pgrep -P "$IDP_LIGHTTPD_PID" | tr '\n' ' ')
+		kill -TERM "$IDP_LIGHTTPD_PID" 2>/dev/null
+		for i in $(seq 1 100); do
+			kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null &&
+			kill -KILL "$IDP_LIGHTTPD_PID" 2>/dev/null
+	fi
+	wait "$IDP_LIGHTTPD_PID" 2>/dev/null
+	# lighttpd stops the FastCGI programs it spawned; make sure.
+	for i in $(seq 1 20); do
+		local alive=""
+		for k in $kids; do
+			kill -0 "$k" 2>/dev/null && alive="$alive $k"
+		done
+		[ -z "$alive" ] && break
+		[ "$i" -eq 10 ] && for k in $alive; do kill -TERM "$k"; done
+		sleep 0.1
+	done
+	for k in $kids; do kill -0 "$k" 2>/dev/null && kill -KILL "$k"; done
+	IDP_LIGHTTPD_PID=
+	return 0
+}
+
+idp_cleanup() {
+	idp_stop
+	if [ -n "${IDP_ROOT:-}" ] && [ "${IDP_KEEP:-0}" != 1 ]; then
+		rm -rf "$IDP_ROOT"
+	fi
+}

@@ -1,0 +1,123 @@
+#!/bin/bash
+# idprover integration tests: every tests/integ/test_*.py and test_*.sh runs
+# against its own fresh server (lighttpd + the built FastCGI programs, on a
+# free loopback port, with a private data folder under tests/tmp/).
+#
+# Usage: tests/integ/run.sh [test_file ...]
+# Environment: IDP_VERBOSE=1 streams each test's output;
+#              IDP_KEEP=1 keeps every temp root (failed ones are always kept);
+#              IDP_BUILD (default build/).
+# Runs under bash; `sh tests/integ/run.sh` re-executes itself with bash.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+IDP_TOP=$(cd "$here/../.." && pwd)
+export IDP_TOP
+. "$here/lib.sh"
+
+missing=""
+for t in lighttpd curl openssl ss pgrep "$IDP_PYTHON"; do
+	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+done
+[ -x "$IDP_BUILD/tools/idprover-admin" ] ||
+	missing="$missing $IDP_BUILD/tools/idprover-admin"
+[ -x "$IDP_BUILD/cgi-bin/directory" ] ||
+	missing="$missing $IDP_BUILD/cgi-bin/directory"
+if [ -n "$missing" ]; then
+	echo "integration tests cannot run; missing:$missing" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+if [ $# -gt 0 ]; then
+	files=()
+	for f in "$@"; do
+		case $f in
+		*/*) files+=("$f") ;;
+		*) files+=("$here/$f") ;;
+		esac
+	done
+else
+	shopt -s nullglob
+	files=("$here"/test_*.py "$here"/test_*.sh)
+fi
+
+mkdir -p "$IDP_TOP/tests/tmp"
+pass=0
+fail=0
+failed_names=()
+
+# One test file against a fresh server, in a subshell so that its server is
+# stopped by the trap whatever happens.
+run_one() {
+	local f=$1 name log rc=0 st
+	name=$(basename "$f")
+	idp_setup "$name" || return 99
+	log=$IDP_ROOT/test.log
+	trap 'idp_stop' EXIT
+	trap 'idp_stop; exit 130' INT TERM
+	idp_start || { echo "(server did not start; see $IDP_ROOT)"; return 98; }
+	case $f in
+	*.py) cmd=("$IDP_PYTHON" -u "$f") ;;
+	*) cmd=(bash "$f") ;;
+	esac
+	if [ "${IDP_VERBOSE:-0}" = 1 ]; then
+		(cd "$here" && PYTHONPATH=$here timeout 900 "${cmd[@]}") 2>&1 |
+		    tee "$log"
+		rc=${PIPESTATUS[0]}
+	else
+		(cd "$here" && PYTHONPATH=$here timeout 900 "${cmd[@]}") \
+		    > "$log" 2>&1
+		rc=$?
+	fi
+	idp_stop
+	trap - EXIT INT TERM
+	st=$(grep -c '^ok ' "$log")
+	echo "checks: $st ok, $(grep -c '^not ok ' "$log") not ok"
+	if [ $rc -ne 0 ]; then
+		[ "${IDP_VERBOSE:-0}" = 1 ] || grep -A12 '^not ok ' "$log" |
+		    grep -E '^(not ok |#   |--$)' | head -n 200
+		[ $rc -eq 124 ] && echo "(timed out)"
+		echo "(kept: $IDP_ROOT)"
+		return $rc
+	fi
+	[ "${IDP_KEEP:-0}" = 1 ] || rm -rf "$IDP_ROOT"
+	return 0
+}
+
+for f in "${files[@]}"; do
+	name=$(basename "$f")
+	if [ ! -f "$f" ]; then
+		echo "FAIL $name (no such file)"
+		fail=$((fail + 1))
+		failed_names+=("$name")
+		continue
+	fi
+	if [ "${IDP_VERBOSE:-0}" = 1 ]; then
+		echo "== $name"
+		(run_one "$f") 2>&1 | tee "$IDP_TOP/tests/tmp/.verbose.$$"
+		rc=${PIPESTATUS[0]}
+		out=$(cat "$IDP_TOP/tests/tmp/.verbose.$$")
+		rm -f "$IDP_TOP/tests/tmp/.verbose.$$"
+	else
+		out=$( (run_one "$f") 2>&1 )
+		rc=$?
+	fi
+	if [ $rc -eq 0 ]; then
+		echo "PASS $name ($(echo "$out" | sed -n 's/^checks: //p' |
+		    tail -n 1))"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		echo "$out" | grep -v '^checks: ' | sed 's/^/    /'
+		echo "    $(echo "$out" | sed -n 's/^checks: //p' | tail -n 1)"
+		fail=$((fail + 1))
+		failed_names+=("$name")
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
