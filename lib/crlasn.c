@@ -17,6 +17,8 @@
 #define CRL_TBS		"Idprover-CRL.TBSCertList"
 #define CRL_REASON	"Idprover-CRL.CRLReason"
 #define OID_REASON	"2.5.29.21"	/* id-ce-cRLReasons */
+#define LAST		"revokedCertificates.?LAST"
+#define LAST_EXT	LAST ".crlEntryExtensions"
 
 /* Generated from crlasn.asn into crlasn_tab.c. */
 extern const asn1_static_node crlasn_asn1_tab[];
@@ -139,40 +141,36 @@ crl_reason_der(int reason, unsigned char *buf, int *len)
 	return ret;
 }
 
+/* asn1_write_value, logged. 0, or -1. */
+static int
+crl_write(asn1_node node, const char *path, const void *value, int len)
+{
+	int	 rc;
+
+	if ((rc = asn1_write_value(node, path, value, len)) != ASN1_SUCCESS) {
+		log_err("%s: %s: %s", __func__, path, asn1_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Give the last revoked entry of tbs a non-critical reasonCode extension
  * when reason >= 0, and no extensions otherwise. */
 static int
 crl_last_reason(asn1_node tbs, int reason)
 {
 	unsigned char	 val[8];
-	const char	*path;
-	int		 vlen = sizeof(val), rc;
+	int		 vlen = sizeof(val);
 
-	path = "revokedCertificates.?LAST.crlEntryExtensions";
-	if (reason < 0) {
-		if ((rc = asn1_write_value(tbs, path, NULL, 0)) !=
-		    ASN1_SUCCESS)
-			goto fail;
-		return 0;
-	}
-	if (crl_reason_der(reason, val, &vlen) == -1)
+	if (reason < 0)
+		return crl_write(tbs, LAST_EXT, NULL, 0);
+	if (crl_reason_der(reason, val, &vlen) == -1 ||
+	    crl_write(tbs, LAST_EXT, "NEW", 1) == -1 ||
+	    crl_write(tbs, LAST_EXT ".?LAST.extnID", OID_REASON, 1) == -1 ||
+	    crl_write(tbs, LAST_EXT ".?LAST.critical", "FALSE", 1) == -1 ||
+	    crl_write(tbs, LAST_EXT ".?LAST.extnValue", val, vlen) == -1)
 		return -1;
-	if ((rc = asn1_write_value(tbs, path, "NEW", 1)) != ASN1_SUCCESS)
-		goto fail;
-	path = "revokedCertificates.?LAST.crlEntryExtensions.?LAST.extnID";
-	if ((rc = asn1_write_value(tbs, path, OID_REASON, 1)) != ASN1_SUCCESS)
-		goto fail;
-	path = "revokedCertificates.?LAST.crlEntryExtensions.?LAST.critical";
-	if ((rc = asn1_write_value(tbs, path, "FALSE", 1)) != ASN1_SUCCESS)
-		goto fail;
-	path = "revokedCertificates.?LAST.crlEntryExtensions.?LAST.extnValue";
-	if ((rc = asn1_write_value(tbs, path, val, vlen)) != ASN1_SUCCESS)
-		goto fail;
 	return 0;
-fail:
-	log_err("%s: asn1_write_value %s: %s", __func__, path,
-	    asn1_strerror(rc));
-	return -1;
 }
 
 /* Read the value at "revokedCertificates.?i.<what>" into buf (*len
@@ -202,7 +200,7 @@ crl_entry_copy(asn1_node tbs, int i, int reason)
 {
 	char	 serial[SERIAL_LEN + 8], choice[16], when[32], path[64];
 	int	 slen = sizeof(serial), clen = sizeof(choice);
-	int	 wlen = sizeof(when), rc;
+	int	 wlen = sizeof(when);
 
 	if (crl_entry_read(tbs, i, "userCertificate", serial, &slen) == -1 ||
 	    crl_entry_read(tbs, i, "revocationDate", choice, &clen) == -1)
@@ -210,19 +208,12 @@ crl_entry_copy(asn1_node tbs, int i, int reason)
 	snprintf(path, sizeof(path), "revocationDate.%s", choice);
 	if (crl_entry_read(tbs, i, path, when, &wlen) == -1)
 		return -1;
-	snprintf(path, sizeof(path), "revokedCertificates.?LAST."
-	    "revocationDate.%s", choice);
-	if ((rc = asn1_write_value(tbs, "revokedCertificates", "NEW", 1)) !=
-	    ASN1_SUCCESS ||
-	    (rc = asn1_write_value(tbs, "revokedCertificates.?LAST."
-	    "userCertificate", serial, slen)) != ASN1_SUCCESS ||
-	    (rc = asn1_write_value(tbs, "revokedCertificates.?LAST."
-	    "revocationDate", choice, 1)) != ASN1_SUCCESS ||
-	    (rc = asn1_write_value(tbs, path, when, wlen)) != ASN1_SUCCESS) {
-		log_err("%s: asn1_write_value: %s", __func__,
-		    asn1_strerror(rc));
+	snprintf(path, sizeof(path), LAST ".revocationDate.%s", choice);
+	if (crl_write(tbs, "revokedCertificates", "NEW", 1) == -1 ||
+	    crl_write(tbs, LAST ".userCertificate", serial, slen) == -1 ||
+	    crl_write(tbs, LAST ".revocationDate", choice, 1) == -1 ||
+	    crl_write(tbs, path, when, wlen) == -1)
 		return -1;
-	}
 	return crl_last_reason(tbs, reason);
 }
 
@@ -306,7 +297,7 @@ crlasn_resign(const unsigned char *crl, size_t crllen,
     size_t siglen, unsigned char **out, size_t *outlen)
 {
 	asn1_node	 list;
-	int		 rc, ret = -1;
+	int		 ret = -1;
 
 	*out = NULL;
 	if (tbslen > INT_MAX || siglen > INT_MAX / 8) {
@@ -315,13 +306,8 @@ crlasn_resign(const unsigned char *crl, size_t crllen,
 	}
 	if ((list = crl_decode(CRL_LIST, crl, crllen)) == NULL)
 		return -1;
-	if ((rc = asn1_write_value(list, "tbsCertList", tbs, (int)tbslen)) !=
-	    ASN1_SUCCESS ||
-	    (rc = asn1_write_value(list, "signature", sig, (int)siglen * 8)) !=
-	    ASN1_SUCCESS)
-		log_err("%s: asn1_write_value: %s", __func__,
-		    asn1_strerror(rc));
-	else
+	if (crl_write(list, "tbsCertList", tbs, (int)tbslen) == 0 &&
+	    crl_write(list, "signature", sig, (int)siglen * 8) == 0)
 		ret = crl_encode(list, out, outlen);
 	asn1_delete_structure(&list);
 	return ret;

@@ -940,21 +940,26 @@ crl_fill(struct ca *ca, gnutls_x509_crl_t crl, const struct revoked *r,
 	    (rc = gnutls_x509_crl_set_next_update(crl, next_update)) < 0 ||
 	    (rc = gnutls_x509_crl_set_number(crl, num, sizeof(num))) < 0 ||
 	    (rc = gnutls_x509_crl_set_authority_key_id(crl, ca->ski,
-	    ca->skilen)) < 0)
-		goto fail;
+	    ca->skilen)) < 0) {
+		log_err("%s: %s", __func__, gnutls_strerror(rc));
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		memcpy(s + 1, r[i].serial, SERIAL_LEN);
 		if ((rc = gnutls_x509_crl_set_crt_serial(crl, s, sizeof(s),
-		    r[i].when)) < 0)
-			goto fail;
+		    r[i].when)) < 0) {
+			log_err("%s: gnutls_x509_crl_set_crt_serial: %s",
+			    __func__, gnutls_strerror(rc));
+			return -1;
+		}
 	}
 	if ((rc = gnutls_x509_crl_privkey_sign(crl, ca->crt, ca->key,
-	    GNUTLS_DIG_SHA256, 0)) < 0)
-		goto fail;
+	    GNUTLS_DIG_SHA256, 0)) < 0) {
+		log_err("%s: gnutls_x509_crl_privkey_sign: %s", __func__,
+		    gnutls_strerror(rc));
+		return -1;
+	}
 	return 0;
-fail:
-	log_err("%s: %s", __func__, gnutls_strerror(rc));
-	return -1;
 }
 
 /* Add the reasonCode entry extensions to crl and sign it again. */

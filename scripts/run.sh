@@ -172,7 +172,7 @@ start() {
 
 	dir_url=$IDPROVER_BASE_URL/directory
 	i=0
-	until curl -fsS -o /dev/null --cacert "$IDPROVER_VAR/tls/ca.pem" \
+	until curl -fsS -o /dev/null --noproxy "*" --cacert "$IDPROVER_VAR/tls/ca.pem" \
 	    --max-time 2 "https://localhost:$PORT/acme/directory" 2>/dev/null; do
 		if ! kill -0 "$LPID" 2>/dev/null; then
 			tail -n 20 "$RUN_DIR/error.log" >&2 2>/dev/null || true

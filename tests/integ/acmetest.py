@@ -344,6 +344,9 @@ class Raw:
 
     def __init__(self, directory_url=None):
         self.session = requests.Session()
+        # Only the test CA, and no proxy: ignore REQUESTS_CA_BUNDLE,
+        # HTTPS_PROXY and the like from the environment.
+        self.session.trust_env = False
         self.session.verify = TLS_CA
         self.session.headers["User-Agent"] = "idprover-integ"
         self.directory_url = directory_url or DIRECTORY_URL
@@ -465,6 +468,7 @@ def acme_client(key=None, account_url=None):
     net = client.ClientNetwork(key.jose_key(), account=account,
                                alg=key.jose_alg(), verify_ssl=TLS_CA,
                                user_agent="idprover-integ")
+    net.session.trust_env = False
     directory = client.ClientV2.get_directory(DIRECTORY_URL, net)
     c = client.ClientV2(directory, net)
     c.idp_key = key

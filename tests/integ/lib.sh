@@ -86,7 +86,7 @@ idp_setup() {
 
 # Does the directory answer 200?
 idp_ping() {
-	curl -fsS -o /dev/null --max-time 2 --cacert "$IDP_TLS_CA" \
+	curl -fsS -o /dev/null --noproxy "*" --max-time 2 --cacert "$IDP_TLS_CA" \
 	    "$IDP_DIRECTORY_URL" 2>/dev/null
 }
 

@@ -145,14 +145,14 @@ def enroll():
     r = p.acme._post_as_get(authz_url)
     T.headers(r, "authz: POST-as-GET 200", 200)
     authz = messages.Authorization.from_json(r.json())
-    T.eq(str(authz.status), "pending", "authz: pending")
+    T.eq(authz.status.name, "pending", "authz: pending")
     T.eq((authz.identifier.typ, authz.identifier.value),
          (TNAUTHLIST, ident["value"]), "authz: identifier is the TNAuthList")
     T.eq(len(authz.challenges), 1, "authz: exactly one challenge")
     ch = authz.challenges[0]
     T.ok(isinstance(ch.chall, SmsLink00), "authz: challenge is sms-link-00",
          r.text)
-    T.eq(str(ch.status), "pending", "challenge: pending")
+    T.eq(ch.status.name, "pending", "challenge: pending")
     token = ch.chall.token or ""
     T.ok(len(token) == 43 and B64U_RE.match(token) is not None,
          "challenge: token is 43 base64url characters", token)
