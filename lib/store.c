@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -710,4 +711,267 @@ store_meta_next(struct store *st, const char *key, uint64_t *value)
 		v = 0;
 	*value = ++v;
 	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
+}
+
+/* Delete the records of d that expired(record) says are due. */
+static int
+store_prune_db(struct store *st, enum dbname d, int64_t now,
+    int (*expired)(struct store *, const DBT *, const DBT *, int64_t),
+    long *removed)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc;
+
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
+		goto err;
+	while ((rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		switch (expired(st, &key, &data, now)) {
+		case 1:
+			if ((rc = c->del(c, 0)) != 0)
+				goto err;
+			(*removed)++;
+			break;
+		case 2:		/* sorted: nothing later is due */
+			goto done;
+		default:
+			break;
+		}
+	}
+	if (rc != DB_NOTFOUND)
+		goto err;
+done:
+	c->close(c);
+	return STORE_OK;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+static int64_t
+store_be64(const unsigned char *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
+
+static int
+store_nonce_expired(struct store *st, const DBT *k, const DBT *d, int64_t now)
+{
+	(void)st;
+	(void)d;
+	if (k->size < 8)
+		return 1;
+	return store_be64(k->data) < now ? 1 : 2;
+}
+
+static int
+store_counter_expired(struct store *st, const DBT *k, const DBT *d,
+    int64_t now)
+{
+	struct counter	 c;
+
+	(void)st;
+	(void)k;
+	if (d->size != sizeof(c))
+		return 1;
+	memcpy(&c, d->data, sizeof(c));
+	return c.window_end < now;
+}
+
+/* Orders that can no longer lead to a certificate, a day after expiry,
+ * and their reference in the account's list. */
+static int
+store_order_expired(struct store *st, const DBT *k, const DBT *d,
+    int64_t now)
+{
+	struct order	 o;
+	unsigned char	 ref[8 + ID_LEN];
+	DBC		*c = NULL;
+	DBT		 key, data;
+
+	(void)k;
+	if (d->size != sizeof(o))
+		return 0;
+	memcpy(&o, d->data, sizeof(o));
+	if (!store_order_ok(&o) || o.status == ORDER_VALID ||
+	    o.expires + 86400 > now)
+		return 0;
+	store_order_ref(&o, ref);
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = o.acct;
+	key.size = (u_int32_t)strlen(o.acct);
+	data.data = ref;
+	data.size = sizeof(ref);
+	if (st->db[DB_ACCT_ORDERS]->cursor(st->db[DB_ACCT_ORDERS], st->txn,
+	    &c, 0) == 0) {
+		if (c->get(c, &key, &data, DB_GET_BOTH) == 0)
+			c->del(c, 0);
+		c->close(c);
+	}
+	return 1;
+}
+
+static int
+store_sms_expired(struct store *st, const DBT *k, const DBT *d, int64_t now)
+{
+	struct sms	 m;
+
+	(void)st;
+	(void)k;
+	if (d->size != sizeof(m))
+		return 0;
+	memcpy(&m, d->data, sizeof(m));
+	return m.state != OUTBOX_QUEUED && m.created + 86400 < now;
+}
+
+int
+store_prune(struct store *st, int64_t now, long *removed)
+{
+	*removed = 0;
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERR;
+	if (store_prune_db(st, DB_NONCES, now, store_nonce_expired,
+	    removed) != STORE_OK ||
+	    store_prune_db(st, DB_COUNTERS, now, store_counter_expired,
+	    removed) != STORE_OK ||
+	    store_prune_db(st, DB_ORDERS, now, store_order_expired,
+	    removed) != STORE_OK ||
+	    store_prune_db(st, DB_OUTBOX, now, store_sms_expired,
+	    removed) != STORE_OK) {
+		store_abort(st);
+		return STORE_ERR;
+	}
+	return store_commit(st, 1);
+}
+
+struct tally {
+	long	*accounts, *orders, *sms, *certs;
+};
+
+static int
+store_tally(struct store *st, DBT *k, DBT *d, void *arg)
+{
+	struct tally	*t = arg;
+	struct order	 o;
+	struct sms	 m;
+
+	(void)st;
+	(void)k;
+	if (t->orders != NULL && d->size == sizeof(o)) {
+		memcpy(&o, d->data, sizeof(o));
+		if (o.status < ORDER__MAX)
+			t->orders[o.status]++;
+	} else if (t->sms != NULL && d->size == sizeof(m)) {
+		memcpy(&m, d->data, sizeof(m));
+		if (m.state < OUTBOX__MAX)
+			t->sms[m.state]++;
+	} else if (t->accounts != NULL)
+		(*t->accounts)++;
+	else if (t->certs != NULL)
+		(*t->certs)++;
+	return 0;
+}
+
+int
+store_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
+    long sms[OUTBOX__MAX], long *certs)
+{
+	struct tally	 t[4] = {
+		{ accounts, NULL, NULL, NULL }, { NULL, orders, NULL, NULL },
+		{ NULL, NULL, sms, NULL }, { NULL, NULL, NULL, certs },
+	};
+	static const enum dbname which[4] = { DB_ACCOUNTS, DB_ORDERS,
+	    DB_OUTBOX, DB_CERTS };
+	int	 i, rc = STORE_OK;
+
+	*accounts = *certs = 0;
+	memset(orders, 0, sizeof(long) * ORDER__MAX);
+	memset(sms, 0, sizeof(long) * OUTBOX__MAX);
+	if (store_begin(st) != STORE_OK)
+		return STORE_ERR;
+	for (i = 0; i < 4 && rc == STORE_OK; i++)
+		rc = store_walk(st, which[i], store_tally, &t[i]);
+	store_abort(st);
+	return rc;
+}
+
+/* Copy one file in page-sized reads. */
+static int
+store_copy(const char *from, const char *to)
+{
+	char	 buf[8192];
+	ssize_t	 n;
+	int	 in, out, rc = -1;
+
+	if ((in = open(from, O_RDONLY)) == -1)
+		return -1;
+	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			goto out;
+	rc = n == 0 && fsync(out) == 0 ? 0 : -1;
+out:
+	close(in);
+	close(out);
+	return rc;
+}
+
+/* Hot backup (Berkeley DB's documented order): checkpoint, copy the
+ * databases, then the logs, then run catastrophic recovery on the copy
+ * so that it is consistent on its own. */
+int
+store_backup(struct store *st, const char *todir)
+{
+	char	 **logs = NULL, **p, from[1024], to[1024];
+	const char *home;
+	DB_ENV	*env = NULL;
+	int	 i, rc;
+
+	if (mkdir(todir, 0700) == -1 && errno != EEXIST)
+		return STORE_ERR;
+	st->env->get_home(st->env, &home);
+	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE)) != 0)
+		goto err;
+	for (i = 0; i < DB__MAX; i++) {
+		snprintf(from, sizeof(from), "%s/%s", home, dbs[i].file);
+		snprintf(to, sizeof(to), "%s/%s", todir, dbs[i].file);
+		if (store_copy(from, to) == -1)
+			return STORE_ERR;
+	}
+	if ((rc = st->env->log_archive(st->env, &logs, DB_ARCH_LOG)) != 0)
+		goto err;
+	for (p = logs; p != NULL && *p != NULL; p++) {
+		snprintf(from, sizeof(from), "%s/%s", home, *p);
+		snprintf(to, sizeof(to), "%s/%s", todir, *p);
+		if (store_copy(from, to) == -1) {
+			free(logs);
+			return STORE_ERR;
+		}
+	}
+	free(logs);
+	if ((rc = db_env_create(&env, 0)) != 0 ||
+	    (rc = env->open(env, todir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_RECOVER_FATAL,
+	    0600)) != 0)
+		goto err;
+	env->close(env, 0);
+	return STORE_OK;
+err:
+	log_err("%s: %s", __func__, db_strerror(rc));
+	if (env != NULL)
+		env->close(env, 0);
+	return STORE_ERR;
 }
