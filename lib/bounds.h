@@ -54,5 +54,7 @@
 #define SMPP_SM_MAX		254		/* short_message octets */
 #define SMPP_PDU_MAX		4096		/* largest PDU we read */
 #define SMPP_UNBIND_MS		500		/* wait for unbind_resp on close */
+#define SMPP_IDLE_MS		30000		/* enquire_link before reuse after */
+#define SMPP_PROBE_MS		2000		/* wait for that enquire_link_resp */
 
 #endif

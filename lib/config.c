@@ -43,7 +43,7 @@ static const struct {
 	{ L(limit_prefix_hour, 1, 100000000) },
 	{ L(limit_global_hour, 1, 100000000) },
 	{ L(limit_orders_hour, 1, 100000000) },
-	{ S(relay_key) }, { S(relay_db) }, { S(templates) },
+	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
 #undef S
 #undef L
 };
@@ -218,6 +218,8 @@ config_env(struct config *c, char *err, size_t errsz)
 		E("IDPROVER_RELAY_URL", relay_url),
 		E("IDPROVER_SMS_GATEWAY", sms_gateway),
 		E("IDPROVER_TEMPLATES", templates),
+		E("IDPROVER_RELAY_DIRECTORY", relay_directory),
+		E("IDPROVER_RELAY_CAFILE", relay_cafile),
 #undef E
 	};
 	const char	*v;
@@ -276,7 +278,10 @@ config_check(struct config *c, char *err, size_t errsz)
 	    config_derive(c->relay_key, sizeof(c->relay_key),
 	    c->data_dir, "relay/account.key") ||
 	    config_derive(c->relay_db, sizeof(c->relay_db), c->data_dir,
-	    "relay/db"))
+	    "relay/db") || config_derive(c->relay_cafile,
+	    sizeof(c->relay_cafile), c->data_dir, "tls/ca.pem") ||
+	    config_derive(c->relay_directory, sizeof(c->relay_directory),
+	    c->base_url, "directory"))
 		return config_err(err, errsz, "data_dir: too long");
 	return 0;
 }

@@ -34,6 +34,8 @@ struct config {
 	long	 limit_number_hour, limit_number_day, limit_account_hour;
 	long	 limit_prefix_hour, limit_global_hour;
 	long	 limit_orders_hour;
+	char	 relay_directory[URL_MAX];	/* the ACME server it uses */
+	char	 relay_cafile[PATH_LEN];	/* TLS trust for that server */
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */
 	char	 relay_db[PATH_LEN];
 	char	 templates[PATH_LEN];

@@ -26,7 +26,7 @@ extern const asn1_static_node crlasn_asn1_tab[];
 static asn1_node crl_defs;
 
 /* The parsed module, built on first use and kept for the life of the
- * process. NULL (logged) on failure. */
+ * process (the first use is not thread-safe). NULL (logged) on failure. */
 static asn1_node
 crl_definitions(void)
 {

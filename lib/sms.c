@@ -129,14 +129,16 @@ utf8_next(const unsigned char **p, uint32_t *cp)
 		*p = s + 1;
 		return 1;
 	}
-	if ((s[0] & 0xe0) == 0xc0) {
-		n = 1, c = s[0] & 0x1f, min = 0x80;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 2, c = s[0] & 0x0f, min = 0x800;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 3, c = s[0] & 0x07, min = 0x10000;
-	} else
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 1;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 2;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 3;
+	else
 		return -1;
+	c = s[0] & (0x3f >> n);
+	min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
 	for (i = 1; i <= n; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return -1;
@@ -371,7 +373,8 @@ parse_hostport(const char *s, size_t len, char *host, size_t hostsz,
 				goto bad;
 		if (i == len || i == 1)
 			goto bad;
-		h = s + 1, hl = i - 1;
+		h = s + 1;
+		hl = i - 1;
 		if (i + 1 < len && s[i + 1] != ':')
 			goto bad;
 		colon = i + 1 < len ? s + i + 1 : NULL;
@@ -511,16 +514,16 @@ static void
 smpp_defaults(struct smpp_conf *c, unsigned seen)
 {
 	size_t	 len = strlen(c->source_addr);
-	int	 ton, npi;
+	int	 ton = 0, npi = 0;
 
-	if (len == 0)
-		ton = 0, npi = 0;
-	else if (strspn(c->source_addr, "0123456789") != len)
-		ton = 5, npi = 0;
-	else if (len <= 8)
-		ton = 3, npi = 0;
-	else
-		ton = 1, npi = 1;
+	if (len > 0 && strspn(c->source_addr, "0123456789") != len)
+		ton = 5;
+	else if (len > 0 && len <= 8)
+		ton = 3;
+	else if (len > 8) {
+		ton = 1;
+		npi = 1;
+	}
 	if (!(seen & 2u))
 		c->source_ton = ton;
 	if (!(seen & 4u))
@@ -850,10 +853,13 @@ tmpl_subst(const char *tmpl, const char *to, const char *text, int form,
 
 	for (; *tmpl != '\0'; tmpl++) {
 		v = NULL;
-		if (strncmp(tmpl, "{to}", 4) == 0)
-			v = (const unsigned char *)to, tmpl += 3;
-		else if (strncmp(tmpl, "{text}", 6) == 0)
-			v = (const unsigned char *)text, tmpl += 5;
+		if (strncmp(tmpl, "{to}", 4) == 0) {
+			v = (const unsigned char *)to;
+			tmpl += 3;
+		} else if (strncmp(tmpl, "{text}", 6) == 0) {
+			v = (const unsigned char *)text;
+			tmpl += 5;
+		}
 		if (v == NULL) {
 			if (n + 1 >= outsz)
 				return -1;

@@ -62,6 +62,27 @@ http_setup(CURL *c, const char *url, const char *body, int timeout_ms)
 	return bad ? -1 : 0;
 }
 
+/*
+ * 2xx: sent. 4xx: permanent, except what a retry or the operator can
+ * fix: 401, 403, 407 (credentials), 408 (timeout) and 429 (rate
+ * limited). Everything else (3xx, since redirects are not followed,
+ * and 5xx): transient.
+ */
+static enum sms_result
+http_class(long status)
+{
+	if (status >= 200 && status <= 299)
+		return SMS_SENT;
+	if (status == 401 || status == 403 || status == 407 ||
+	    status == 408 || status == 429)
+		return SMS_TRANSIENT;
+	if (status >= 400 && status <= 499)
+		return SMS_PERMANENT;
+	return SMS_TRANSIENT;
+}
+
+/* A libcurl handle kept for the life of the gateway (connection reuse).
+ * The result belongs to the caller (sms_http_free). */
 struct sms_http *
 sms_http_new(char *err, size_t errsz)
 {
@@ -89,15 +110,15 @@ sms_http_new(char *err, size_t errsz)
 }
 
 /*
- * One request: 2xx is sent, 4xx permanent, anything else (3xx, 5xx,
- * network, timeout) transient. The URL is never logged: it holds the
- * text.
+ * One request, classified by http_class; network errors and timeouts
+ * are transient. The URL is never logged: it holds the text.
  */
 enum sms_result
 sms_http_send(struct sms_http *h, const char *url, const char *body,
     int timeout_ms, char *err, size_t errsz)
 {
 	CURLcode	 cc;
+	enum sms_result	 rc;
 	long		 status = 0;
 
 	if (http_setup(h->curl, url, body, timeout_ms) == -1) {
@@ -114,13 +135,14 @@ sms_http_send(struct sms_http *h, const char *url, const char *body,
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_reset(h->curl);	/* drop the URL copy */
-	if (status >= 200 && status <= 299)
+	if ((rc = http_class(status)) == SMS_SENT)
 		return SMS_SENT;
 	log_err("%s: gateway answered HTTP %ld", __func__, status);
 	sms_err(err, errsz, "gateway answered HTTP %ld", status);
-	return status >= 400 && status <= 499 ? SMS_PERMANENT : SMS_TRANSIENT;
+	return rc;
 }
 
+/* Free the handle; accepts NULL. */
 void
 sms_http_free(struct sms_http *h)
 {

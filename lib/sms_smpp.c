@@ -31,6 +31,7 @@ struct sms_smpp {
 	struct smpp_conf	 conf;
 	int			 fd;
 	uint32_t		 seq;
+	long long		 last_rx;	/* when a PDU last arrived */
 };
 
 struct pdu {
@@ -157,8 +158,10 @@ io_read(int fd, uint8_t *buf, size_t len, long long deadline)
 
 /* Read one PDU: 4-octet length n, 16 <= n <= SMPP_PDU_MAX. 0 or -1. */
 static int
-pdu_read(int fd, struct pdu *p, long long deadline)
+pdu_read(struct sms_smpp *s, struct pdu *p, long long deadline)
 {
+	int	 fd = s->fd;
+
 	if (io_read(fd, p->buf, 4, deadline) == -1)
 		return -1;
 	p->len = be32(p->buf);
@@ -172,6 +175,7 @@ pdu_read(int fd, struct pdu *p, long long deadline)
 	p->id = be32(p->buf + 4);
 	p->status = be32(p->buf + 8);
 	p->seq = be32(p->buf + 12);
+	s->last_rx = sms_clock_ms();
 	return 0;
 }
 
@@ -256,7 +260,7 @@ smpp_wait(struct sms_smpp *s, uint32_t id, uint32_t seq, struct pdu *p,
     long long deadline)
 {
 	for (;;) {
-		if (pdu_read(s->fd, p, deadline) == -1)
+		if (pdu_read(s, p, deadline) == -1)
 			return -1;
 		if (p->seq == seq && (p->id == id || p->id == GENERIC_NACK))
 			return 0;
@@ -401,13 +405,40 @@ smpp_alive(struct sms_smpp *s)
 	pfd.events = POLLIN;
 	while (poll(&pfd, 1, 0) == 1) {
 		if ((pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 ||
-		    pdu_read(s->fd, &p, deadline) == -1 ||
+		    pdu_read(s, &p, deadline) == -1 ||
 		    smpp_handle(s, &p, deadline) == -1) {
 			smpp_drop(s);
 			return 0;
 		}
 	}
 	return 1;
+}
+
+/*
+ * A kept session silent for SMPP_IDLE_MS may have died without a close
+ * (NAT, SMSC restart): check it with enquire_link (PROTOCOL 10.4).
+ * 1 if usable, 0 if dropped.
+ */
+static int
+smpp_probe(struct sms_smpp *s, long long deadline)
+{
+	struct pdu	 p;
+	long long	 now, until;
+	uint32_t	 seq;
+
+	now = sms_clock_ms();
+	if (now - s->last_rx < SMPP_IDLE_MS)
+		return 1;
+	until = now + SMPP_PROBE_MS < deadline ? now + SMPP_PROBE_MS :
+	    deadline;
+	seq = smpp_seq(s);
+	if (pdu_send_header(s->fd, ENQUIRE_LINK, ESME_ROK, seq, until) == 0 &&
+	    smpp_wait(s, ENQUIRE_LINK_RESP, seq, &p, until) == 0 &&
+	    p.id == ENQUIRE_LINK_RESP)
+		return 1;
+	log_err("%s: idle session lost, reconnecting", __func__);
+	smpp_drop(s);
+	return 0;
 }
 
 /* Fill a submit_sm (PROTOCOL 10.3). */
@@ -531,7 +562,7 @@ static int
 smpp_try(struct sms_smpp *s, const struct sm *m, struct pdu *resp,
     long long deadline, int *fresh, char *err, size_t errsz)
 {
-	*fresh = s->fd == -1 || !smpp_alive(s);
+	*fresh = s->fd == -1 || !smpp_alive(s) || !smpp_probe(s, deadline);
 	if (s->fd == -1 && smpp_open(s, deadline, err, errsz) == -1)
 		return -1;
 	if (smpp_submit(s, m, 1, resp, deadline) == 0 &&

@@ -27,7 +27,7 @@ static enum prob	 tn_fail(enum prob, char *, size_t, char *,
 			    __attribute__((format(printf, 5, 6)));
 
 /* The parsed module, built on first use and kept for the life of the
- * process. NULL (logged) on failure. */
+ * process (the first use is not thread-safe). NULL (logged) on failure. */
 static asn1_node
 tn_definitions(void)
 {

@@ -4,11 +4,13 @@
 //
 //   GET    /messages  every submit_sm received, as a JSON array
 //   DELETE /messages  forget them
-//   GET    /stats     {"binds", "unbinds", "sessions", "enquire_resps"}
+//   GET    /stats     {"binds", "unbinds", "sessions", "enquire_links"
+//                     (received), "enquire_resps" (to ours)}
 //   POST   /mode      body: ok | reject-dest | throttle | bindfail |
 //                     expiry (refuse a validity_period with 0x62) |
 //                     silent (never answer submit_sm) |
-//                     enquire-first (enquire_link before each submit_sm_resp)
+//                     enquire-first (enquire_link before each submit_sm_resp) |
+//                     no-enquire (leave enquire_link unanswered)
 //   POST   /kick      close every SMPP session without unbind
 'use strict';
 
@@ -26,7 +28,7 @@ const ESME_RBINDFAIL = 0x0d;
 const ESME_RTHROTTLED = 0x58;
 const ESME_RINVEXPIRY = 0x62;
 const MODES = ['ok', 'reject-dest', 'throttle', 'bindfail', 'expiry',
-	'silent', 'enquire-first'];
+	'silent', 'enquire-first', 'no-enquire'];
 
 // GSM 03.38 default alphabet, indexed by septet; 0x1B escapes.
 const GSM = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !"#¤%&\'()*+,-./' +
@@ -37,7 +39,8 @@ const GSM_EXT = { 0x0a: '\f', 0x14: '^', 0x28: '{', 0x29: '}', 0x2f: '\\',
 
 let mode = 'ok';
 let messages = [];
-const stats = { binds: 0, unbinds: 0, sessions: 0, enquire_resps: 0 };
+const stats = { binds: 0, unbinds: 0, sessions: 0, enquire_links: 0,
+	enquire_resps: 0 };
 const sessions = new Set();
 
 function port(name) {
@@ -128,7 +131,11 @@ function onSession(session) {
 	session.on('bind_receiver', (pdu) =>
 		session.send(pdu.response({ command_status: ESME_RBINDFAIL })));
 	session.on('submit_sm', (pdu) => onSubmit(session, pdu));
-	session.on('enquire_link', (pdu) => session.send(pdu.response()));
+	session.on('enquire_link', (pdu) => {
+		stats.enquire_links++;
+		if (mode !== 'no-enquire')
+			session.send(pdu.response());
+	});
 	session.on('unbind', (pdu) => {
 		stats.unbinds++;
 		session.send(pdu.response());

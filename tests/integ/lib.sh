@@ -17,6 +17,8 @@ IDP_TOP=${IDP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 IDP_BUILD=${IDP_BUILD:-$IDP_TOP/build}
 IDP_PYTHON=${IDP_PYTHON:-/usr/bin/python3}
 export IDP_TOP IDP_BUILD IDP_PYTHON
+# No __pycache__ next to the test sources.
+export PYTHONDONTWRITEBYTECODE=1
 
 # shellcheck source=../../scripts/tls.sh
 . "$IDP_TOP/scripts/tls.sh"

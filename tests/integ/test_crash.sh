@@ -142,10 +142,11 @@ for round in 1 2 3; do
 		sleep 0.1
 	done
 	if [ -z "$target" ]; then
-		ok 1 "round $round: a new-account worker paused in the hook" \
-		    "workers: $(idp_worker_pids new-account | tr '\n' ' ')"
 		rm -f "$hook"
 		wait "$client"
+		ok 1 "round $round: a new-account worker paused in the hook" \
+		    "workers: $(idp_worker_pids new-account | tr '\n' ' ')
+client: $(cat "$work/killed-$round.out")"
 		continue
 	fi
 	ok 0 "round $round: new-account worker $target paused before commit"
@@ -170,7 +171,11 @@ for round in 1 2 3; do
 	done
 	ok $gone "round $round: worker $target is gone"
 
-	# No manual recovery: the very next request must succeed.
+	# No manual recovery: the very next requests must succeed.
+	code=$(curl -s -o /dev/null -w '%{http_code}' --noproxy '*' \
+	    --cacert "$IDP_TLS_CA" "$IDP_DIRECTORY_URL")
+	[ "$code" = 200 ]
+	ok $? "round $round: the directory answers 200 (got $code)"
 	new_account "$work/after-$round.pem" "round $round: next request"
 	after=$(idp_worker_pids new-account | tr '\n' ' ')
 	echo "# new-account workers before: $before after: $after"

@@ -811,6 +811,12 @@ test_http_get(void **state)
 	assert_int_equal(http_run(302, "/s?to={to}&text={text}", NULL, "x",
 	    5000, req, sizeof(req), err), SMS_TRANSIENT);
 	assert_string_equal(err, "gateway answered HTTP 302");
+	assert_int_equal(http_run(429, "/s?to={to}&text={text}", NULL, "x",
+	    5000, req, sizeof(req), err), SMS_TRANSIENT);
+	assert_int_equal(http_run(403, "/s?to={to}&text={text}", NULL, "x",
+	    5000, req, sizeof(req), err), SMS_TRANSIENT);
+	assert_int_equal(http_run(400, "/s?to={to}&text={text}", NULL, "x",
+	    5000, req, sizeof(req), err), SMS_PERMANENT);
 }
 
 static void

@@ -383,7 +383,7 @@ test_csr_details(void **state)
 		    "TNAuthList identifier is allowed" },
 		{ "ca-true", "CSR asks for a CA certificate" },
 	};
-	struct json_object	*v, *arr, *c;
+	struct json_object	*v, *arr, *c = NULL;
 	unsigned char		*csr;
 	char			 thumb[THUMB_LEN + 1], detail[DETAIL_MAX];
 	size_t			 i, j, len;
