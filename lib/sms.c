@@ -21,6 +21,15 @@
 #define GSM_ESC			0x1b
 #define GSM_NONE		0xffff	/* table slot without a character */
 
+#define CONF_FIELD(f)		sizeof(((struct smpp_conf *)0)->f)
+_Static_assert(CONF_FIELD(host) == SMPP_HOST_MAX + 1, "smpp_conf.host");
+_Static_assert(CONF_FIELD(system_id) == SMPP_SYSTEM_ID_MAX + 1,
+    "smpp_conf.system_id");
+_Static_assert(CONF_FIELD(password) == SMPP_PASSWORD_MAX + 1,
+    "smpp_conf.password");
+_Static_assert(CONF_FIELD(source_addr) == SMPP_ADDR_MAX + 1,
+    "smpp_conf.source_addr");
+
 enum gw_scheme {
 	GW_FILE,
 	GW_SMPP,
@@ -89,6 +98,7 @@ static const struct {
 	{ 0x20ac, 0x65 },	/* euro sign */
 };
 
+/* Format a failure reason into err; err may be NULL. */
 void
 sms_err(char *err, size_t errsz, const char *fmt, ...)
 {
@@ -101,6 +111,7 @@ sms_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Milliseconds on the monotonic clock, for deadlines. */
 long long
 sms_clock_ms(void)
 {
@@ -173,6 +184,7 @@ gsm_lookup(uint32_t cp, uint8_t *code)
 	return 0;
 }
 
+/* One SMS without concatenation (PROTOCOL 8.3); see sms.h. */
 int
 sms_fits(const char *utf8, int *ucs2)
 {
@@ -233,6 +245,7 @@ ucs2_put(uint32_t cp, unsigned char *out, size_t outsz, size_t *len)
 	return 0;
 }
 
+/* The octets of short_message (PROTOCOL 10.3); see sms.h. */
 int
 sms_encode(const char *utf8, int ucs2, unsigned char *out, size_t outsz)
 {
@@ -795,6 +808,12 @@ gw_start(struct gateway *gw, char *err, size_t errsz)
 	}
 }
 
+/*
+ * Parse url (and the http body template), then open the file, set up
+ * libcurl or check the program; SMPP connects on the first send.
+ * Returns the gateway (caller frees with gateway_close) or NULL with a
+ * reason in err.
+ */
 struct gateway *
 gateway_open2(const char *url, const char *http_body, char *err,
     size_t errsz)
@@ -816,12 +835,14 @@ gateway_open2(const char *url, const char *http_body, char *err,
 	return gw;
 }
 
+/* gateway_open2 without a body template. */
 struct gateway *
 gateway_open(const char *url, char *err, size_t errsz)
 {
 	return gateway_open2(url, NULL, err, errsz);
 }
 
+/* Unbind (SMPP), close and free; accepts NULL. */
 void
 gateway_close(struct gateway *gw)
 {
@@ -831,6 +852,7 @@ gateway_close(struct gateway *gw)
 	free(gw);
 }
 
+/* The transport name, borrowed from a static table. */
 const char *
 gateway_scheme(const struct gateway *gw)
 {
@@ -1013,6 +1035,10 @@ valid_to(const char *to)
 	return len > 0 && len <= TN_MAX && strspn(to, "0123456789") == len;
 }
 
+/*
+ * Check the number and the text, then hand them to the transport.
+ * A number or text that can never be sent is SMS_PERMANENT.
+ */
 enum sms_result
 gateway_send(struct gateway *gw, const char *to, const char *text,
     int timeout_ms, char *msgid, size_t msgidsz, char *err, size_t errsz)

@@ -36,6 +36,13 @@ struct gateway	*gateway_open2(const char *url, const char *http_body,
  * digits in to (no "+"). timeout_ms <= 0 means SMS_TIMEOUT_MS. On
  * SMS_SENT, msgid holds the gateway's message id (may be empty). On
  * failure err holds a short reason that never contains the text.
+ * A bad number or text is SMS_PERMANENT. Per transport:
+ *   smpp  command_status 0x0B, 0x50, 0x51 permanent, the rest transient
+ *         (PROTOCOL 10.5); 0x62 is resent once without validity_period
+ *   http  2xx sent; 4xx permanent except 401, 403, 407, 408 and 429;
+ *         everything else transient (redirects are not followed)
+ *   exec  exit 0 sent (first stdout line = id), 2 permanent, else
+ *         transient; killed with its process group at the timeout
  */
 enum sms_result	 gateway_send(struct gateway *, const char *to,
 		    const char *text, int timeout_ms, char *msgid,

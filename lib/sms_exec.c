@@ -291,6 +291,12 @@ fail:
 	return -1;
 }
 
+/*
+ * Run program with argv {program, to}, text on stdin, environment PATH
+ * only. Exit 0: sent (first stdout line is the message id); exit 2:
+ * permanent; other exits, signals and timeouts (the process group is
+ * killed): transient.
+ */
 enum sms_result
 sms_exec_send(const char *program, const char *to, const char *text,
     int timeout_ms, char *msgid, size_t msgidsz, char *err, size_t errsz)

@@ -27,6 +27,15 @@
 #define DC_GSM		0x00
 #define DC_UCS2		0x08
 
+_Static_assert(sizeof(((struct bind_transmitter_t *)0)->system_id) ==
+    sizeof(((struct smpp_conf *)0)->system_id), "system_id");
+_Static_assert(sizeof(((struct bind_transmitter_t *)0)->password) ==
+    sizeof(((struct smpp_conf *)0)->password), "password");
+_Static_assert(sizeof(((struct submit_sm_t *)0)->source_addr) ==
+    sizeof(((struct smpp_conf *)0)->source_addr), "source_addr");
+_Static_assert(sizeof(((struct submit_sm_t *)0)->short_message) >=
+    SMPP_SM_MAX, "short_message");
+
 struct sms_smpp {
 	struct smpp_conf	 conf;
 	int			 fd;
@@ -574,6 +583,7 @@ smpp_try(struct sms_smpp *s, const struct sm *m, struct pdu *resp,
 	return -1;
 }
 
+/* Copy conf; no connection yet. The caller frees (sms_smpp_free). */
 struct sms_smpp *
 sms_smpp_new(const struct smpp_conf *conf)
 {
@@ -628,6 +638,8 @@ out:
 	return rc;
 }
 
+/* Unbind, waiting SMPP_UNBIND_MS for unbind_resp, close and free;
+ * accepts NULL. */
 void
 sms_smpp_free(struct sms_smpp *s)
 {

@@ -510,6 +510,11 @@ def jws_rejections():
     T.problem(r, 400, "malformed", "duplicate member in the JWS object: "
               "400 malformed")
 
+    # Unknown path (PROTOCOL §3).
+    r = raw.post(BASE + "/no-such-resource", {}, key, acct)
+    T.problem(r, 404, "malformed", "POST to an unknown path: 404 malformed",
+              nonce=False)
+
     # Payload rules.
     r = raw.new_account(Key(), "[1,2]")
     T.problem(r, 400, "malformed", "newAccount payload not an object: 400 "

@@ -680,6 +680,12 @@ def identifiers():
     T.problem(r, 400, "malformed", "newOrder notAfter not RFC 3339: 400 "
               "malformed")
 
+    # Unknown ids under each resource.
+    for kind in ("order", "authz", "chall", "cert", "acct"):
+        r = p.get("%s/%s/%s" % (BASE, kind, b64u(os.urandom(16))))
+        T.problem(r, 404, "malformed", "POST-as-GET on an unknown %s id: 404 "
+                  "malformed" % kind)
+
     # Each order gets a fresh authorization.
     r1 = p.post(url, {"identifiers": [tn_identifier(n)]})
     r2 = p.post(url, {"identifiers": [tn_identifier(n)]})
