@@ -6,6 +6,7 @@ static const struct program prog = {
 	.methods = M_GET | M_HEAD | M_POST,
 	.auth = AUTH_KID,
 	.get = acme_directory,
+	.get_nostore = 1,
 	.post = acme_directory,
 	.init = NULL,
 	.after = NULL,

@@ -6,6 +6,7 @@ static const struct program prog = {
 	.methods = M_GET | M_HEAD | M_POST,
 	.auth = AUTH_KID,
 	.get = acme_nonce,
+	.get_nostore = 1,
 	.post = acme_nonce_post,
 	.init = NULL,
 	.after = NULL,

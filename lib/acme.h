@@ -74,6 +74,7 @@ struct program {
 	unsigned	 methods;	/* M_* accepted */
 	enum auth	 auth;
 	enum prob	(*get)(struct req *);	/* GET and HEAD */
+	int		 get_nostore;		/* get needs no transaction */
 	enum prob	(*post)(struct req *);	/* verified JWS in req->jws */
 	int		(*init)(struct server *);
 	void		(*after)(struct req *);	/* after the commit */

@@ -14,7 +14,7 @@ log_set_name(const char *name)
 	progname = name;
 }
 
-static void
+static void __attribute__((format(printf, 2, 0)))
 log_line(const char *level, const char *fmt, va_list ap)
 {
 	char	 buf[1024];

@@ -147,6 +147,8 @@ req_attempt(struct req *r, const struct program *prog)
 {
 	enum prob	 p;
 
+	if (r->method != METHOD_POST && prog->get_nostore)
+		return prog->get(r);
 	if (store_begin(r->st) != STORE_OK)
 		return PROB_SERVER_INTERNAL;
 	if (r->method == METHOD_POST) {
