@@ -89,7 +89,7 @@ fuzz-replay:
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
-bench: deps all
+bench: deps all $(BUILD)/bench/load $(BUILD)/bench/nothing
 	@sh bench/run.sh
 
 install: all
@@ -100,3 +100,11 @@ clean:
 
 .PHONY: all deps unit run test fuzz fuzz-replay bench install clean
 .SECONDARY:
+
+$(BUILD)/bench/load: bench/load.c $(LIBA) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ bench/load.c $(LIBA) $(LDLIBS)
+
+$(BUILD)/bench/nothing: bench/nothing.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/nothing.c $(LDLIBS)

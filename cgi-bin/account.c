@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "account",
+	.path = "/acct/",
 	.methods = M_POST,
 	.auth = AUTH_KID,
 	.get = NULL,

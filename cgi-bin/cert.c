@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "cert",
+	.path = "/cert/",
 	.methods = M_POST,
 	.auth = AUTH_KID,
 	.get = NULL,

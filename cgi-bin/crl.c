@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "crl",
+	.path = "/crl",
 	.methods = M_GET | M_HEAD,
 	.auth = AUTH_KID,
 	.get = acme_crl,

@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "key-change",
+	.path = "/key-change",
 	.methods = M_POST,
 	.auth = AUTH_KID,
 	.get = NULL,

@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "new-account",
+	.path = "/new-account",
 	.methods = M_POST,
 	.auth = AUTH_JWK,
 	.get = NULL,

@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "new-nonce",
+	.path = "/new-nonce",
 	.methods = M_GET | M_HEAD | M_POST,
 	.auth = AUTH_KID,
 	.get = acme_nonce,

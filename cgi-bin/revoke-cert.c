@@ -3,6 +3,7 @@
 
 static const struct program prog = {
 	.name = "revoke-cert",
+	.path = "/revoke-cert",
 	.methods = M_POST,
 	.auth = AUTH_EITHER,
 	.get = NULL,

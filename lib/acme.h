@@ -71,6 +71,7 @@ struct req {
 
 struct program {
 	const char	*name;
+	const char	*path;		/* owned path; "/x/" owns "/x/..." */
 	unsigned	 methods;	/* M_* accepted */
 	enum auth	 auth;
 	enum prob	(*get)(struct req *);	/* GET and HEAD */

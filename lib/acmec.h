@@ -24,6 +24,14 @@ struct acmec	*acmec_new(const char *directory_url, const char *cafile,
 		    struct signer *, char *err, size_t errsz);
 void		 acmec_free(struct acmec *);
 const struct acmec_problem *acmec_problem(const struct acmec *);
+/* The HTTP status of the last response (0: none). */
+int		 acmec_status(const struct acmec *);
+/* Borrowed: the directory's meta.termsOfService, or NULL. Creating an
+ * account through acmec_account agrees to it. */
+const char	*acmec_terms(const struct acmec *);
+/* Borrowed until the next request: the URL of the last response's Link
+ * header with that rel ("up", "index", "next"), or NULL. */
+const char	*acmec_link(const struct acmec *, const char *rel);
 
 /* Every call below returns 0, or -1 with acmec_problem() filled. JSON
  * results are new references owned by the caller (json_object_put). */

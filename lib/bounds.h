@@ -57,4 +57,25 @@
 #define SMPP_IDLE_MS		30000		/* enquire_link before reuse after */
 #define SMPP_PROBE_MS		2000		/* wait for that enquire_link_resp */
 
+/* The relay page (cgi-bin/relay.c) and its own store. */
+#define FORM_VALUE_MAX		64		/* a decoded form value */
+#define FORM_KEY_MAX		16		/* a decoded form key */
+#define COOKIE_MAX		4096		/* Cookie header looked at */
+#define SESSION_RAW_LEN		32		/* random octets of a session id */
+#define SESSION_ID_LEN		43		/* base64url of SESSION_RAW_LEN */
+#define CSRF_RAW_LEN		32
+#define CSRF_LEN		43		/* base64url of CSRF_RAW_LEN */
+#define SESSION_IDLE		1800		/* seconds a session lives unused */
+#define SESSION_LIFETIME	86400		/* ... and at most */
+#define SESSION_NUMBERS		3		/* numbers one session may try */
+#define SESSION_PRUNE_MAX	200		/* records removed per prune */
+#define RELAY_SMS_HOUR		10		/* code requests per client/hour */
+#define RELAY_CODES_HOUR	30		/* codes entered per client/hour */
+#define RELAY_SESSIONS_HOUR	60		/* new sessions per client/hour */
+#define CHAIN_PEM_MAX		16384		/* a certificate chain in PEM */
+#define TEMPLATE_OUT_MAX	(256 * 1024)	/* a rendered page */
+#define TEMPLATE_VARS_MAX	40		/* values given to one render */
+#define TEMPLATE_NAME_MAX	32		/* a {{name}} */
+#define TEMPLATE_DEPTH		8		/* nested {{#sections}} */
+
 #endif

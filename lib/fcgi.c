@@ -12,7 +12,7 @@
 
 static FCGX_Request	 request;
 static int		 initialised;
-static int		 cgi;		/* 1: CGI mode; 2: CGI request done */
+static int		 cgi;		/* plain CGI: one request */
 
 int
 fcgi_accept(void)
@@ -20,14 +20,14 @@ fcgi_accept(void)
 	if (!initialised) {
 		initialised = 1;
 		if (FCGX_IsCGI()) {
-			cgi = 1;
+			cgi = 2;	/* this one request, then done */
 			return 0;
 		}
 		if (FCGX_Init() != 0 || FCGX_InitRequest(&request, 0, 0) != 0)
 			return -1;
 	}
 	if (cgi)
-		return cgi++ == 1 ? 0 : -1;
+		return -1;
 	return FCGX_Accept_r(&request) == 0 ? 0 : -1;
 }
 

@@ -70,7 +70,7 @@ jws_decode(struct jws *j, char *detail, size_t detailsz)
 	if (n < 0)
 		FAIL(PROB_MALFORMED, "payload is not base64url");
 	j->payloadsz = (size_t)n;
-	if ((n = b64url_decode_alloc(sig, strlen(sig), &j->sig)) <= 0)
+	if ((n = b64url_decode_alloc(sig, strlen(sig), &j->sig)) < 0)
 		FAIL(PROB_MALFORMED, "signature is not base64url");
 	j->siglen = (size_t)n;
 	return PROB_NONE;

@@ -122,6 +122,17 @@ req_allow(struct req *r, unsigned methods)
 	    methods & M_HEAD ? "HEAD, " : "", methods & M_POST ? "POST" : "");
 }
 
+/* 1 when the program owns the request path. */
+static int
+req_owned(const struct req *r, const struct program *prog)
+{
+	size_t	 n = strlen(prog->path);
+
+	if (n > 0 && prog->path[n - 1] == '/')
+		return strncmp(r->path, prog->path, n) == 0 && r->path[n] != '\0';
+	return strcmp(r->path, prog->path) == 0;
+}
+
 /* Checks before any store access. */
 static enum prob
 req_check(struct req *r, const struct program *prog)
@@ -131,6 +142,8 @@ req_check(struct req *r, const struct program *prog)
 
 	if ((p = req_path(r)) != PROB_NONE)
 		return p;
+	if (!req_owned(r, prog))
+		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
 	if ((prog->methods & bits[r->method]) == 0) {
 		req_allow(r, prog->methods);
 		return resp_fail(r, PROB_METHOD, "%s is not allowed here",
@@ -174,7 +187,13 @@ req_run(struct req *r, const struct program *prog)
 
 	for (i = 0; i < DEADLOCK_RETRIES; i++) {
 		p = req_attempt(r, prog);
-		if (!store_retry(r->st))
+		if (store_panicked(r->st)) {
+			if (store_reopen(&r->srv->st) != STORE_OK) {
+				log_err("%s: cannot reopen the store", __func__);
+				exit(1);	/* the web server restarts us */
+			}
+			r->st = r->srv->st;
+		} else if (!store_retry(r->st))
 			return p;
 		req_reset(r);
 	}

@@ -32,4 +32,10 @@ int		 signer_csr(const struct signer *, const char *tn,
 		    const unsigned char *tnder, size_t tnlen,
 		    unsigned char **der, size_t *derlen);
 
+/* The DER of the first CERTIFICATE block of a PEM text (a chain as the
+ * certificate URL serves it). *der is malloc'd; the caller frees it.
+ * Returns 0, or -1 (logged). */
+int		 signer_cert_der(const char *pem, unsigned char **der,
+		    size_t *derlen);
+
 #endif

@@ -39,6 +39,8 @@ struct store {
 	DB_TXN	*txn;
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
+	int	 panic;		/* the environment needs recovery: reopen */
+	char	 dir[1024];
 };
 
 /* A counter record. */
@@ -52,7 +54,10 @@ store_note(struct store *st, const char *fn, int rc)
 {
 	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
 		st->deadlock = 1;
-	else {
+	else if (rc == DB_RUNRECOVERY) {
+		log_warn("%s: the environment needs recovery", fn);
+		st->panic = st->failed = 1;
+	} else {
 		log_err("%s: %s", fn, db_strerror(rc));
 		st->failed = 1;
 	}
@@ -95,6 +100,11 @@ store_open(const char *dir, int create)
 
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
+	if (strlen(dir) >= sizeof(st->dir)) {
+		free(st);
+		return NULL;
+	}
+	strcpy(st->dir, dir);
 	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
 		log_err("%s: mkdir %s: %s", __func__, dir, strerror(errno));
 		free(st);
@@ -199,6 +209,27 @@ store_abort(struct store *st)
 	if (st->txn != NULL)
 		st->txn->abort(st->txn);
 	st->txn = NULL;
+}
+
+int
+store_panicked(const struct store *st)
+{
+	return st->panic;
+}
+
+int
+store_reopen(struct store **stp)
+{
+	struct store	*st = *stp, *nst;
+	char		 dir[sizeof(st->dir)];
+
+	strcpy(dir, st->dir);
+	store_close(st);
+	*stp = NULL;
+	if ((nst = store_open(dir, 0)) == NULL)
+		return STORE_ERR;
+	*stp = nst;
+	return STORE_OK;
 }
 
 int

@@ -98,6 +98,10 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *, int durable);
 void		 store_abort(struct store *);
 int		 store_retry(const struct store *);
+/* After another process died inside the environment every call fails
+ * with a panic; store_reopen closes and reopens (recovering) it. */
+int		 store_panicked(const struct store *);
+int		 store_reopen(struct store **);
 int		 store_failed(const struct store *);
 
 int	 store_account_get(struct store *, const char *id, struct account *);

@@ -56,7 +56,8 @@ setup_env() {
 	case $MAX_PROCS in
 	''|*[!0-9]*|0) die "IDPROVER_MAX_PROCS must be a positive number" ;;
 	esac
-	export IDPROVER_VAR IDPROVER_BASE_URL
+	IDPROVER_TEMPLATES=${IDPROVER_TEMPLATES:-$top/templates}
+	export IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_TEMPLATES
 }
 
 have_ipv6() {

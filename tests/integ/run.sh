@@ -119,5 +119,6 @@ for f in "${files[@]}"; do
 	fi
 done
 
+[ $fail -eq 0 ] || echo "failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -205,7 +205,10 @@ b0=$(stats binds)
 "$SMPP_SEND" -n 2 -p 1500 "$URL" "$TO" "code 123456" \
     >"$tmp/kick.out" 2>>"$tmp/send.log" &
 kpid=$!
-sleep 0.5
+for _ in $(seq 100); do
+	[ "$(count)" -ge 1 ] && break
+	sleep 0.1
+done
 api POST /kick >/dev/null
 wait "$kpid"
 rc=$?

@@ -1,0 +1,190 @@
+#!/bin/bash
+# make bench: idprover under lighttpd, Pebble, and a do-nothing FastCGI
+# program under the same lighttpd, side by side on this machine; medians
+# of RUNS runs of SECONDS each; memory of every process idle and loaded.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/integ/lib.sh"
+
+RUNS=${BENCH_RUNS:-3}
+SECONDS_RUN=${BENCH_SECONDS:-10}
+WORKERS=${BENCH_WORKERS:-8}
+PROCS=${BENCH_PROCS:-2}
+LOAD=$IDP_BUILD/bench/load
+NOTHING=$IDP_BUILD/bench/nothing
+OUT=${BENCH_OUT:-$top/bench/last.txt}
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$LOAD" ] && [ -x "$NOTHING" ] || die "build first: make bench"
+
+# CPU seconds (user+system) of a process and its children now alive.
+cpu_of() {
+	local p total=0 t
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || continue
+		t=$(awk '{print $14 + $15}' "/proc/$p/stat")
+		total=$((total + t))
+	done
+	echo "$total"
+}
+
+server_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+
+# RSS PSS USS (KiB) of one process.
+mem_of() {
+	awk '/^Rss:/ {r=$2} /^Pss:/ {p=$2} /^Private_(Clean|Dirty):/ {u+=$2}
+	    END {printf "%d %d %d", r, p, u}' "/proc/$1/smaps_rollup" 2>/dev/null
+}
+
+mem_table() {
+	local label=$1 p name
+	for p in $(server_pids "$2"); do
+		name=$(basename "$(tr '\0' ' ' < "/proc/$p/cmdline" | cut -d' ' -f1)")
+		echo "$label $name $(mem_of "$p")"
+	done
+}
+
+median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
+# One timed run: prints the load line plus server CPU ticks per 1k.
+run_once() {
+	local spid=$1; shift
+	local c0 c1 line n
+	c0=$(cpu_of $(server_pids "$spid"))
+	line=$("$LOAD" -c "$WORKERS" -d "$SECONDS_RUN" "$@" 2>&1 | tail -1)
+	c1=$(cpu_of $(server_pids "$spid"))
+	n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<< "$line")
+	[ -n "$n" ] && [ "$n" -gt 0 ] || n=1
+	awk -v l="$line" -v d=$((c1 - c0)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
+	    'BEGIN {printf "%s server_cpu_s_per_1k=%.3f\n", l, d / hz / n * 1000}'
+}
+
+# Median of RUNS runs for one server and workload: "rate p50 p99 scpu ccpu".
+measure() {
+	local name=$1 spid=$2; shift 2
+	local i lines=""
+	for i in $(seq 1 "$RUNS"); do
+		l=$(run_once "$spid" "$@")
+		echo "  $name run $i: $l" >&2
+		lines="$lines$l"$'\n'
+	done
+	for k in rate p50_ms p99_ms server_cpu_s_per_1k client_cpu_s_per_1k errors; do
+		printf '%s ' "$(grep -o "$k=[0-9.]*" <<< "$lines" | cut -d= -f2 | median)"
+	done
+	echo
+}
+
+PEBBLE_PID=
+pebble_start() {
+	local d=$IDP_ROOT/pebble port
+	mkdir -p "$d"
+	if [ ! -f "$d/cert.pem" ]; then
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$d/ca.key" -out "$d/ca.pem" -days 30 \
+		    -subj "/CN=bench pebble CA" 2>/dev/null
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		    -keyout "$d/key.pem" -out "$d/leaf.csr" -subj /CN=localhost 2>/dev/null
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' > "$d/leaf.ext"
+		openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+		    -CAcreateserial -out "$d/cert.pem" -days 30 \
+		    -extfile "$d/leaf.ext" 2>/dev/null
+	fi
+	port=$(idp_free_port)
+	mport=$(idp_free_port)
+	cat > "$d/pebble.json" <<-JSON
+	{ "pebble": { "listenAddress": "127.0.0.1:$port",
+	  "managementListenAddress": "127.0.0.1:$mport",
+	  "certificate": "$d/cert.pem", "privateKey": "$d/key.pem",
+	  "httpPort": 5002, "tlsPort": 5001, "ocspResponderURL": "",
+	  "externalAccountBindingRequired": false } }
+	JSON
+	PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 pebble -config "$d/pebble.json" \
+	    > "$d/pebble.log" 2>&1 &
+	PEBBLE_PID=$!
+	PEBBLE_DIR=https://127.0.0.1:$port/dir
+	PEBBLE_CA=$d/ca.pem
+	for i in $(seq 1 100); do
+		curl -fsS -o /dev/null --cacert "$PEBBLE_CA" "$PEBBLE_DIR" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	die "pebble did not start"
+}
+
+pebble_stop() {
+	[ -n "$PEBBLE_PID" ] && kill "$PEBBLE_PID" 2>/dev/null
+	wait "$PEBBLE_PID" 2>/dev/null
+	PEBBLE_PID=
+}
+
+cleanup() { pebble_stop; idp_cleanup; }
+trap cleanup EXIT INT TERM
+
+# The service, with limits out of the way, and the ceiling beside it.
+conf=$(mktemp)
+cat > "$conf" <<'JSON'
+{ "limit_number_hour": 1000000, "limit_number_day": 1000000,
+  "limit_account_hour": 100000000, "limit_prefix_hour": 100000000,
+  "limit_global_hour": 100000000, "limit_orders_hour": 100000000 }
+JSON
+export IDPROVER_CONF=$conf IDPROVER_MAX_PROCS=$PROCS
+idp_setup bench || die "setup failed"
+cat >> "$IDP_CONF" <<EOF2
+fastcgi.server += ( "/nothing" => (( "socket" => "$IDP_RUN/nothing.sock",
+	"bin-path" => "$NOTHING", "max-procs" => $PROCS, "check-local" => "disable" )) )
+EOF2
+idp_start || die "idprover did not start"
+CEIL_URL=https://localhost:$IDP_PORT/nothing
+sleep 1
+{
+echo "## machine"
+echo "cores: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "disk: $(df -h "$IDP_ROOT" | awk 'NR==2 {print $1, $2}')"
+echo "runs: median of $RUNS x ${SECONDS_RUN}s, $WORKERS client workers, $PROCS FastCGI processes per program"
+echo
+echo "## memory idle (KiB: rss pss uss)"
+mem_table idle "$IDP_LIGHTTPD_PID"
+} | tee "$OUT"
+
+declare -A R
+R[ceiling]=$(measure ceiling "$IDP_LIGHTTPD_PID" -w nonce -u "$CEIL_URL" -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[nonce]=$(measure nonce "$IDP_LIGHTTPD_PID" -w nonce -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[account]=$(measure account "$IDP_LIGHTTPD_PID" -w account -n 4000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[order]=$(measure order "$IDP_LIGHTTPD_PID" -w order -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+( sleep $((SECONDS_RUN / 2)); mem_table load "$IDP_LIGHTTPD_PID" > "$IDP_ROOT/mem-load.txt" ) &
+R[enroll]=$(measure enroll "$IDP_LIGHTTPD_PID" -w enroll -n 2000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG")
+wait
+idp_stop
+
+for w in nonce account order; do
+	pebble_start
+	args="-w $w -C $PEBBLE_CA -D $PEBBLE_DIR -i dns"
+	[ "$w" = account ] && args="$args -n 4000"
+	R[pebble_$w]=$(measure "pebble $w" "$PEBBLE_PID" $args)
+	pebble_stop
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+{
+echo
+echo "## memory under load (enrolment; KiB: rss pss uss)"
+cat "$IDP_ROOT/mem-load.txt"
+echo
+echo "## throughput (median of $RUNS)"
+printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' workload "req/s" p50_ms p99_ms srv_cpu/1k cli_cpu/1k errors vs_pebble vs_ceiling
+for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+	set -- ${R[$w]}
+	base=${w#pebble_}
+	pr=-
+	cr=-
+	case $w in
+	nonce|account|order) pr=$(ratio "$1" "$(echo ${R[pebble_$w]} | cut -d' ' -f1)") ;;
+	esac
+	case $w in
+	ceiling|pebble_*) ;;
+	*) cr=$(ratio "$1" "$(echo ${R[ceiling]} | cut -d' ' -f1)") ;;
+	esac
+	printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' "$w" "$1" "$2" "$3" "$4" "$5" "$6" "$pr" "$cr"
+done
+echo "(enroll counts whole enrolments: 7 requests each)"
+} | tee -a "$OUT"
+rm -f "$conf"

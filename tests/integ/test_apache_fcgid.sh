@@ -1,0 +1,52 @@
+#!/bin/bash
+# idprover under Apache 2.4 with mod_fcgid, as on shared hosting: its own
+# private Apache (not the harness's lighttpd, which this test leaves
+# alone) runs the whole python3-acme enrollment (test_enroll.py), and
+# "200 + Location" (newAccount for a known key, finalize) reaches the
+# client as such, not as Apache's 302. Then the same Location checks for
+# the .htaccess-only deployment (apache/htaccess.example) and for
+# mod_proxy_fcgi in front of spawn-fcgi.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/apache.sh"
+
+trap 'idp_apache_stop' EXIT
+trap 'idp_apache_stop; exit 130' INT TERM
+
+# One server of a mode: set up, start, checks, stop.
+with_server() {	# mode label checks...
+	local mode=$1 label=$2 c
+	shift 2
+	if ! idp_apache_setup "$mode" || ! idp_apache_start; then
+		idpa_ok 1 "$label: the server starts and serves the directory" \
+		    "$(tail -n 20 "${IDPA_RUN:-/nonexistent}/error.log" 2>/dev/null)"
+		idp_apache_stop
+		return
+	fi
+	idpa_ok 0 "$label: the server starts and serves the directory"
+	for c in "$@"; do
+		"$c" "$label"
+	done
+	idpa_programs_user "$label"
+	idp_apache_stop
+}
+
+# The programs run as the Apache user (www-data when started as root).
+idpa_programs_user() {	# label
+	local users
+	users=$(for p in $(idpa_descendants "$IDPA_PID") $(cat "$IDPA_RUN"/*.spawn.pid 2>/dev/null); do
+		tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null |
+		    grep -q 'cgi-bin/\|\.fcgi' && ps -o user= -p "$p"
+	done | sort -u | tr '\n' ' ')
+	[ "$users" = "$IDPA_USER " ]
+	idpa_ok $? "$1: the programs run as $IDPA_USER" "users: $users"
+}
+
+with_server fcgid "mod_fcgid" idpa_location_checks idpa_enroll
+with_server htaccess ".htaccess (mod_fcgid)" idpa_location_checks
+command -v spawn-fcgi >/dev/null 2>&1 &&
+	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks
+
+idpa_done

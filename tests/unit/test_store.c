@@ -1,0 +1,1022 @@
+/* Unit tests of lib/store.c in a temporary Berkeley DB environment:
+ * records in and out, transactions, the orders list with its cursor,
+ * counters, metadata, corrupt records (written raw through the static
+ * store_put), pruning, statistics, hot backup and reopening. */
+#include <ftw.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../../lib/store.c"
+
+#define NOW	1750000000
+
+struct fx {
+	char		 dir[64];
+	char		 db[96];
+	struct store	*st;
+};
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/idprover-store.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->db, sizeof(f->db), "%s/db", f->dir);
+	if ((f->st = store_open(f->db, 1)) == NULL) {
+		nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+
+	store_close(f->st);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+/* A 16-character id from a number. */
+static void
+mkid(char id[ID_LEN + 1], const char *prefix, int n)
+{
+	snprintf(id, ID_LEN + 1, "%s%0*d", prefix, (int)(ID_LEN -
+	    strlen(prefix)), n);
+}
+
+static void
+mkaccount(struct account *a, int n)
+{
+	memset(a, 0, sizeof(*a));
+	a->status = ACCT_VALID;
+	a->tos = 1;
+	a->created = NOW + n;
+	mkid(a->id, "acct", n);
+	snprintf(a->thumb, sizeof(a->thumb), "%043d", n);
+	snprintf(a->key, sizeof(a->key), "{\"crv\":\"Ed25519\",\"kty\":\"OKP\","
+	    "\"x\":\"%043d\"}", n);
+	snprintf(a->contact, sizeof(a->contact),
+	    "[\"mailto:ops%d@platform.example\"]", n);
+}
+
+static void
+mkorder(struct order *o, const char *acct, int n, int64_t created)
+{
+	memset(o, 0, sizeof(*o));
+	o->status = ORDER_PENDING;
+	o->authz = AUTHZ_PENDING;
+	o->chall = CHALL_PENDING;
+	o->created = created;
+	o->expires = created + 86400;
+	mkid(o->id, "ord", n);
+	snprintf(o->acct, sizeof(o->acct), "%s", acct);
+	snprintf(o->ident, sizeof(o->ident), "MA-iDRYLMTIwMjU1NTAxMjM");
+	snprintf(o->tn, sizeof(o->tn), "12025550123");
+	snprintf(o->token, sizeof(o->token), "%043d", n);
+	o->code_mac[0] = (unsigned char)n;
+}
+
+static void
+mkcert(struct cert *c, int n, int revoked)
+{
+	memset(c, 0, sizeof(*c));
+	c->revoked = (uint8_t)revoked;
+	c->reason = revoked ? 1 : -1;
+	c->issued = NOW;
+	c->not_after = NOW + 30 * 86400;
+	c->revoked_at = revoked ? NOW + 10 : 0;
+	mkid(c->id, "ord", n);
+	mkid(c->acct, "acct", 1);
+	memset(c->serial, n, sizeof(c->serial));
+	c->serial[0] = 0x11;
+	c->derlen = 3;
+	memcpy(c->der, "\x30\x01\x00", 3);
+}
+
+static void
+mksms(struct sms *m, int n, int state, int64_t created)
+{
+	memset(m, 0, sizeof(*m));
+	m->state = (uint8_t)state;
+	m->created = created;
+	m->next_try = created;
+	m->expires = created + CODE_LIFETIME;
+	snprintf(m->id, sizeof(m->id), "ord%013d.1", n);
+	mkid(m->order, "ord", n);
+	mkid(m->acct, "acct", 1);
+	snprintf(m->to, sizeof(m->to), "12025550123");
+	m->sealedlen = 40;
+}
+
+static void
+begin(struct store *st)
+{
+	assert_int_equal(store_begin(st), STORE_OK);
+}
+
+static void
+commit(struct store *st)
+{
+	assert_int_equal(store_commit(st, 0), STORE_OK);
+}
+
+static void
+test_account(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+
+	mkaccount(&a, 1);
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	commit(f->st);
+
+	begin(f->st);
+	memset(&b, 0xee, sizeof(b));
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_int_equal(b.version, RECORD_VERSION);
+	a.version = RECORD_VERSION;
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(store_account_get(f->st, "acct000000000099", &b),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_account_get(f->st, "", &b), STORE_NOTFOUND);
+	/* An update replaces the record. */
+	b.status = ACCT_DEACTIVATED;
+	assert_int_equal(store_account_put(f->st, &b), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_int_equal(b.status, ACCT_DEACTIVATED);
+	commit(f->st);
+}
+
+static void
+test_key(void **state)
+{
+	struct fx	*f = *state;
+	char		 id[ID_LEN + 1], thumb[THUMB_LEN + 1];
+
+	snprintf(thumb, sizeof(thumb), "%043d", 7);
+	begin(f->st);
+	assert_int_equal(store_key_put(f->st, thumb, "acct000000000001"),
+	    STORE_OK);
+	/* DB_NOOVERWRITE: a key maps to one account, first come. */
+	assert_int_equal(store_key_put(f->st, thumb, "acct000000000002"),
+	    STORE_EXISTS);
+	commit(f->st);
+	begin(f->st);
+	memset(id, 'x', sizeof(id));
+	assert_int_equal(store_key_get(f->st, thumb, id), STORE_OK);
+	assert_string_equal(id, "acct000000000001");
+	assert_int_equal(store_key_put(f->st, thumb, "acct000000000003"),
+	    STORE_EXISTS);
+	assert_int_equal(store_key_get(f->st, "nothumb", id), STORE_NOTFOUND);
+	assert_int_equal(store_key_del(f->st, thumb), STORE_OK);
+	assert_int_equal(store_key_get(f->st, thumb, id), STORE_NOTFOUND);
+	assert_int_equal(store_key_del(f->st, thumb), STORE_NOTFOUND);
+	/* Freed: can be claimed again (keyChange). */
+	assert_int_equal(store_key_put(f->st, thumb, "acct000000000002"),
+	    STORE_OK);
+	commit(f->st);
+}
+
+static void
+test_order(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o, p;
+
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.status = ORDER_READY;
+	o.authz = AUTHZ_VALID;
+	o.chall = CHALL_VALID;
+	o.sends = 2;
+	o.tries = 3;
+	o.has_nb = o.has_na = 1;
+	o.not_before = NOW;
+	o.not_after = NOW + 86400 * 30;
+	snprintf(o.detail, sizeof(o.detail), "detail");
+	begin(f->st);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
+	o.version = RECORD_VERSION;
+	assert_memory_equal(&o, &p, sizeof(o));
+	assert_int_equal(store_order_get(f->st, "ord0000000000009", &p),
+	    STORE_NOTFOUND);
+	commit(f->st);
+}
+
+static void
+test_cert(void **state)
+{
+	struct fx	*f = *state;
+	struct cert	 c, d;
+	char		 id[ID_LEN + 1];
+
+	mkcert(&c, 1, 0);
+	begin(f->st);
+	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_cert_get(f->st, c.id, &d), STORE_OK);
+	c.version = RECORD_VERSION;
+	assert_memory_equal(&c, &d, sizeof(c));
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_string_equal(id, c.id);
+	memset(d.serial, 0x77, sizeof(d.serial));
+	assert_int_equal(store_serial_get(f->st, d.serial, id),
+	    STORE_NOTFOUND);
+	commit(f->st);
+}
+
+static int
+count_cert(void *arg, const struct cert *c)
+{
+	int	*n = arg;
+
+	assert_true(c->revoked);
+	(*n)++;
+	return 0;
+}
+
+static void
+test_revoked(void **state)
+{
+	struct fx	*f = *state;
+	struct cert	 c;
+	int		 i, n = 0;
+
+	begin(f->st);
+	for (i = 1; i <= 6; i++) {
+		mkcert(&c, i, i % 3 == 0);
+		assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	}
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_revoked(f->st, count_cert, &n), STORE_OK);
+	commit(f->st);
+	assert_int_equal(n, 2);
+}
+
+static int
+count_sms(void *arg, struct sms *m)
+{
+	int	*n = arg;
+
+	assert_int_equal(m->state, OUTBOX_QUEUED);
+	(*n)++;
+	return 0;
+}
+
+static void
+test_sms(void **state)
+{
+	struct fx	*f = *state;
+	struct sms	 m, r;
+	int		 i, n = 0;
+
+	begin(f->st);
+	for (i = 0; i < 5; i++) {
+		mksms(&m, i, i % 2 ? OUTBOX_DONE : OUTBOX_QUEUED, NOW);
+		assert_int_equal(store_sms_put(f->st, &m), STORE_OK);
+	}
+	commit(f->st);
+	begin(f->st);
+	mksms(&m, 3, OUTBOX_DONE, NOW);
+	assert_int_equal(store_sms_get(f->st, m.id, &r), STORE_OK);
+	m.version = RECORD_VERSION;
+	assert_memory_equal(&m, &r, sizeof(m));
+	assert_int_equal(store_sms_get(f->st, "none", &r), STORE_NOTFOUND);
+	assert_int_equal(store_sms_queued(f->st, count_sms, &n), STORE_OK);
+	commit(f->st);
+	assert_int_equal(n, 3);
+}
+
+static void
+test_nonce(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 n1[NONCE_RAW_LEN], n2[NONCE_RAW_LEN],
+			 big[NONCE_RAW_LEN + 1];
+
+	memset(n1, 1, sizeof(n1));
+	memset(n2, 2, sizeof(n2));
+	memset(big, 3, sizeof(big));
+	begin(f->st);
+	assert_int_equal(store_nonce_use(f->st, n1, sizeof(n1), NOW + 3600),
+	    STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, n1, sizeof(n1), NOW + 3600),
+	    STORE_EXISTS);
+	assert_int_equal(store_nonce_use(f->st, n2, sizeof(n2), NOW + 3600),
+	    STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, big, sizeof(big), NOW + 3600),
+	    STORE_ERR);
+	commit(f->st);
+	/* Still used in a later transaction. */
+	begin(f->st);
+	assert_int_equal(store_nonce_use(f->st, n1, sizeof(n1), NOW + 3600),
+	    STORE_EXISTS);
+	assert_int_equal(store_nonce_use(f->st, n2, sizeof(n2), NOW + 3600),
+	    STORE_EXISTS);
+	commit(f->st);
+}
+
+static void
+test_abort_commit(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+	unsigned char	 n[NONCE_RAW_LEN];
+
+	mkaccount(&a, 5);
+	memset(n, 9, sizeof(n));
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW), STORE_OK);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	store_abort(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_NOTFOUND);
+	/* The aborted nonce was never marked. */
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW), STORE_OK);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_commit(f->st, 1), STORE_OK);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	commit(f->st);
+	/* Commit and abort need a transaction. */
+	assert_int_equal(store_commit(f->st, 0), STORE_ERR);
+	store_abort(f->st);
+}
+
+struct seen {
+	char	 ids[600][ID_LEN + 1];
+	int	 n;
+	char	 last[ID_LEN + 1];
+};
+
+static int
+collect(void *arg, const struct order *o)
+{
+	struct seen	*s = arg;
+
+	assert_true(s->n < 600);
+	snprintf(s->ids[s->n++], ID_LEN + 1, "%s", o->id);
+	snprintf(s->last, sizeof(s->last), "%s", o->id);
+	return 1;
+}
+
+/* Page through acct's orders max at a time; returns the pages read. */
+static int
+page_all(struct store *st, const char *acct, int max, struct seen *s)
+{
+	char	 after[ID_LEN + 1];
+	int	 more, n, pages = 0, before;
+
+	memset(s, 0, sizeof(*s));
+	do {
+		before = s->n;
+		snprintf(after, sizeof(after), "%s", s->last);
+		begin(st);
+		n = store_acct_orders(st, acct, pages ? after : NULL, max,
+		    &more, collect, s);
+		commit(st);
+		assert_int_equal(n, s->n - before);
+		assert_true(n <= max);
+		if (more)
+			assert_int_equal(n, max);
+		pages++;
+	} while (more && pages < 1000);
+	return pages;
+}
+
+static void
+test_orders_paging(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o;
+	struct seen	*s;
+	char		 want[ID_LEN + 1];
+	int		 i, more;
+
+	s = malloc(sizeof(*s));
+	assert_non_null(s);
+	/* 250 orders, interleaved with another account's 40; ids are
+	 * made so that id order is the reverse of creation order. */
+	begin(f->st);
+	for (i = 0; i < 250; i++) {
+		mkorder(&o, "acct000000000001", 9999 - i, NOW + i);
+		assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+		assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+		if (i % 6 == 0) {
+			mkorder(&o, "acct000000000002", 5000 + i, NOW + i);
+			assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+			assert_int_equal(store_acct_order_add(f->st, &o),
+			    STORE_OK);
+		}
+	}
+	commit(f->st);
+
+	assert_int_equal(page_all(f->st, "acct000000000001", ORDERS_PAGE, s),
+	    3);
+	assert_int_equal(s->n, 250);
+	for (i = 0; i < 250; i++) {
+		mkid(want, "ord", 9999 - i);
+		assert_string_equal(s->ids[i], want);
+	}
+	assert_int_equal(page_all(f->st, "acct000000000002", ORDERS_PAGE, s),
+	    1);
+	assert_int_equal(s->n, 42);
+	/* Page sizes that divide the count exactly. */
+	assert_int_equal(page_all(f->st, "acct000000000001", 125, s), 2);
+	assert_int_equal(s->n, 250);
+	assert_int_equal(page_all(f->st, "acct000000000001", 250, s), 1);
+	assert_int_equal(s->n, 250);
+	assert_int_equal(page_all(f->st, "acct000000000001", 1, s), 250);
+	assert_int_equal(s->n, 250);
+
+	begin(f->st);
+	memset(s, 0, sizeof(*s));
+	/* No orders; an unknown cursor; another account's cursor. */
+	assert_int_equal(store_acct_orders(f->st, "acct000000000003", NULL,
+	    100, &more, collect, s), 0);
+	assert_false(more);
+	assert_int_equal(store_acct_orders(f->st, "acct000000000001",
+	    "ord0000000000000", 100, &more, collect, s), 0);
+	assert_false(more);
+	mkid(want, "ord", 5000);
+	assert_int_equal(store_acct_orders(f->st, "acct000000000001", want,
+	    100, &more, collect, s), 0);
+	assert_int_equal(s->n, 0);
+	/* The last order as cursor: nothing after it. */
+	mkid(want, "ord", 9999 - 249);
+	assert_int_equal(store_acct_orders(f->st, "acct000000000001", want,
+	    100, &more, collect, s), 0);
+	assert_false(more);
+	commit(f->st);
+	free(s);
+}
+
+/* Orders created within the same second are each listed once. */
+static void
+test_orders_same_second(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o;
+	struct seen	*s;
+	int		 i, k;
+
+	s = malloc(sizeof(*s));
+	assert_non_null(s);
+	begin(f->st);
+	for (i = 0; i < 230; i++) {
+		mkorder(&o, "acct000000000001", (i * 7919) % 10007, NOW);
+		assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+		assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	}
+	commit(f->st);
+	assert_int_equal(page_all(f->st, "acct000000000001", ORDERS_PAGE, s),
+	    3);
+	assert_int_equal(s->n, 230);
+	for (i = 0; i < s->n; i++)
+		for (k = 0; k < i; k++)
+			assert_string_not_equal(s->ids[i], s->ids[k]);
+	free(s);
+}
+
+static void
+test_counters(void **state)
+{
+	struct fx	*f = *state;
+	long		 v;
+
+	begin(f->st);
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 3600, 1,
+	    &v), STORE_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 3600, 1,
+	    &v), STORE_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 3600, 3,
+	    &v), STORE_OK);
+	assert_int_equal(v, 5);
+	/* n == 0 only reads. */
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 3600, 0,
+	    &v), STORE_OK);
+	assert_int_equal(v, 5);
+	/* Another key is independent; reading a fresh one gives 0. */
+	assert_int_equal(store_count(f->st, "a:acct", NOW + 3600, 0, &v),
+	    STORE_OK);
+	assert_int_equal(v, 0);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 3600, 0,
+	    &v), STORE_OK);
+	assert_int_equal(v, 5);
+	/* A new window starts from zero. */
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 7200, 1,
+	    &v), STORE_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_count(f->st, "n:12025550123", NOW + 7200, 0,
+	    &v), STORE_OK);
+	assert_int_equal(v, 1);
+	commit(f->st);
+}
+
+static void
+test_meta(void **state)
+{
+	struct fx	*f = *state;
+	uint64_t	 v;
+
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_meta_next(f->st, "other", &v), STORE_OK);
+	assert_int_equal(v, 1);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 3);
+	store_abort(f->st);
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 3);
+	commit(f->st);
+}
+
+/* Write raw bytes as the record of id in d, then read it back through
+ * get: it must fail as corrupt, and the transaction must stay failed. */
+static void
+corrupt(struct store *st, enum dbname d, const char *id, const void *raw,
+    size_t len, int (*get)(struct store *, const char *, void *))
+{
+	struct account	 a;
+
+	begin(st);
+	assert_int_equal(store_put(st, d, id, strlen(id), raw, len, 0),
+	    STORE_OK);
+	commit(st);
+	begin(st);
+	assert_int_equal(get(st, id, NULL), STORE_ERR);
+	assert_true(store_failed(st));
+	assert_false(store_retry(st));
+	/* Everything fails until the transaction ends. */
+	assert_int_equal(store_account_get(st, "acct000000000001", &a),
+	    STORE_ERR);
+	assert_int_equal(store_commit(st, 0), STORE_ERR);
+	store_abort(st);
+	begin(st);
+	assert_false(store_failed(st));
+	store_abort(st);
+}
+
+static union {
+	struct account	 a;
+	struct order	 o;
+	struct cert	 c;
+	struct sms	 m;
+} rec;
+
+static int
+get_account(struct store *st, const char *id, void *unused)
+{
+	(void)unused;
+	return store_account_get(st, id, &rec.a);
+}
+
+static int
+get_order(struct store *st, const char *id, void *unused)
+{
+	(void)unused;
+	return store_order_get(st, id, &rec.o);
+}
+
+static int
+get_cert(struct store *st, const char *id, void *unused)
+{
+	(void)unused;
+	return store_cert_get(st, id, &rec.c);
+}
+
+static int
+get_sms(struct store *st, const char *id, void *unused)
+{
+	(void)unused;
+	return store_sms_get(st, id, &rec.m);
+}
+
+static int
+get_key(struct store *st, const char *id, void *unused)
+{
+	char	 out[ID_LEN + 1];
+
+	(void)unused;
+	return store_key_get(st, id, out);
+}
+
+static void
+test_corrupt(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a;
+	struct order	 o;
+	struct cert	 c;
+	struct sms	 m;
+	unsigned char	 junk[sizeof(struct cert) + 8];
+
+	memset(junk, 'A', sizeof(junk));
+	/* Wrong sizes: short, long, empty. */
+	corrupt(f->st, DB_ACCOUNTS, "short", junk, sizeof(a) - 1,
+	    get_account);
+	corrupt(f->st, DB_ACCOUNTS, "long", junk, sizeof(a) + 1,
+	    get_account);
+	corrupt(f->st, DB_ACCOUNTS, "empty", junk, 0, get_account);
+	corrupt(f->st, DB_ORDERS, "short", junk, sizeof(o) / 2,
+	    get_order);
+	corrupt(f->st, DB_CERTS, "long", junk, sizeof(junk),
+	    get_cert);
+	corrupt(f->st, DB_OUTBOX, "short", junk, 10, get_sms);
+	corrupt(f->st, DB_KEYS, "thumb-short", "acct00000000001", ID_LEN - 1,
+	    get_key);
+	corrupt(f->st, DB_KEYS, "thumb-long", "acct0000000000001", ID_LEN + 1,
+	    get_key);
+
+	/* Right size, bad content. */
+	mkaccount(&a, 1);
+	a.version = RECORD_VERSION + 1;
+	corrupt(f->st, DB_ACCOUNTS, "version", &a, sizeof(a),
+	    get_account);
+	mkaccount(&a, 1);
+	a.version = RECORD_VERSION;
+	a.status = ACCT__MAX;
+	corrupt(f->st, DB_ACCOUNTS, "status", &a, sizeof(a),
+	    get_account);
+	mkaccount(&a, 1);
+	a.version = RECORD_VERSION;
+	memset(a.key, 'k', sizeof(a.key));
+	corrupt(f->st, DB_ACCOUNTS, "unterminated", &a, sizeof(a),
+	    get_account);
+	mkaccount(&a, 1);
+	a.version = RECORD_VERSION;
+	memset(a.contact, 'c', sizeof(a.contact));
+	corrupt(f->st, DB_ACCOUNTS, "contact", &a, sizeof(a),
+	    get_account);
+
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.version = RECORD_VERSION;
+	o.chall = CHALL__MAX;
+	corrupt(f->st, DB_ORDERS, "chall", &o, sizeof(o), get_order);
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.version = RECORD_VERSION;
+	o.authz = AUTHZ__MAX;
+	corrupt(f->st, DB_ORDERS, "authz", &o, sizeof(o), get_order);
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.version = RECORD_VERSION;
+	o.status = 200;
+	corrupt(f->st, DB_ORDERS, "status", &o, sizeof(o), get_order);
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.version = RECORD_VERSION;
+	memset(o.tn, '1', sizeof(o.tn));
+	corrupt(f->st, DB_ORDERS, "tn", &o, sizeof(o), get_order);
+
+	mkcert(&c, 1, 0);
+	c.version = RECORD_VERSION;
+	c.derlen = sizeof(c.der) + 1;
+	corrupt(f->st, DB_CERTS, "derlen", &c, sizeof(c), get_cert);
+
+	mksms(&m, 1, OUTBOX_QUEUED, NOW);
+	m.version = RECORD_VERSION;
+	m.sealedlen = sizeof(m.sealed) + 1;
+	corrupt(f->st, DB_OUTBOX, "sealedlen", &m, sizeof(m),
+	    get_sms);
+	mksms(&m, 1, OUTBOX_QUEUED, NOW);
+	m.version = RECORD_VERSION;
+	m.state = OUTBOX__MAX;
+	corrupt(f->st, DB_OUTBOX, "state", &m, sizeof(m), get_sms);
+
+	/* The record checks accept what the put functions write. */
+	mkaccount(&a, 1);
+	a.version = RECORD_VERSION;
+	assert_true(store_account_ok(&a));
+	mkorder(&o, "acct000000000001", 1, NOW);
+	o.version = RECORD_VERSION;
+	assert_true(store_order_ok(&o));
+	mkcert(&c, 1, 1);
+	c.version = RECORD_VERSION;
+	assert_true(store_cert_ok(&c));
+	mksms(&m, 1, OUTBOX_DONE, NOW);
+	m.version = RECORD_VERSION;
+	assert_true(store_sms_ok(&m));
+}
+
+static void
+test_prune(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 old[NONCE_RAW_LEN], young[NONCE_RAW_LEN];
+	struct order	 o;
+	struct sms	 m, r;
+	struct seen	*s;
+	long		 removed, v;
+	int		 i, more;
+	char		 id[ID_LEN + 1];
+
+	memset(old, 1, sizeof(old));
+	memset(young, 2, sizeof(young));
+	begin(f->st);
+	/* Nonces: 3 expired, 1 not. */
+	for (i = 0; i < 3; i++) {
+		old[0] = (unsigned char)i;
+		assert_int_equal(store_nonce_use(f->st, old, sizeof(old),
+		    NOW - 10 - i), STORE_OK);
+	}
+	assert_int_equal(store_nonce_use(f->st, young, sizeof(young),
+	    NOW + 100), STORE_OK);
+	/* Counters: 2 ended windows, 1 open. */
+	assert_int_equal(store_count(f->st, "c1", NOW - 1, 1, &v), STORE_OK);
+	assert_int_equal(store_count(f->st, "c2", NOW - 3600, 1, &v),
+	    STORE_OK);
+	assert_int_equal(store_count(f->st, "c3", NOW + 3600, 4, &v),
+	    STORE_OK);
+	/* Orders: pending and expired over a day ago (gone); valid and
+	 * old (kept); expired less than a day ago (kept); fresh (kept). */
+	mkorder(&o, "acct000000000001", 1, NOW - 3 * 86400);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 2, NOW - 3 * 86400);
+	o.status = ORDER_INVALID;
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 3, NOW - 3 * 86400);
+	o.status = ORDER_VALID;
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 4, NOW - 86400 - 3600);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 5, NOW);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	/* Outbox: delivered and old (gone); queued and old (kept);
+	 * delivered and recent (kept). */
+	mksms(&m, 1, OUTBOX_DONE, NOW - 2 * 86400);
+	assert_int_equal(store_sms_put(f->st, &m), STORE_OK);
+	mksms(&m, 2, OUTBOX_QUEUED, NOW - 2 * 86400);
+	assert_int_equal(store_sms_put(f->st, &m), STORE_OK);
+	mksms(&m, 3, OUTBOX_FAILED, NOW - 3600);
+	assert_int_equal(store_sms_put(f->st, &m), STORE_OK);
+	commit(f->st);
+
+	assert_int_equal(store_prune(f->st, NOW, &removed), STORE_OK);
+	assert_int_equal(removed, 3 + 2 + 2 + 1);
+
+	begin(f->st);
+	/* Pruned nonces are forgotten; the unexpired one is not. */
+	old[0] = 0;
+	assert_int_equal(store_nonce_use(f->st, old, sizeof(old), NOW - 10),
+	    STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, young, sizeof(young),
+	    NOW + 100), STORE_EXISTS);
+	assert_int_equal(store_count(f->st, "c3", NOW + 3600, 0, &v),
+	    STORE_OK);
+	assert_int_equal(v, 4);
+	mkid(id, "ord", 1);
+	assert_int_equal(store_order_get(f->st, id, &o), STORE_NOTFOUND);
+	mkid(id, "ord", 2);
+	assert_int_equal(store_order_get(f->st, id, &o), STORE_NOTFOUND);
+	for (i = 3; i <= 5; i++) {
+		mkid(id, "ord", i);
+		assert_int_equal(store_order_get(f->st, id, &o), STORE_OK);
+	}
+	mksms(&m, 1, 0, 0);
+	assert_int_equal(store_sms_get(f->st, m.id, &r), STORE_NOTFOUND);
+	mksms(&m, 2, 0, 0);
+	assert_int_equal(store_sms_get(f->st, m.id, &r), STORE_OK);
+	mksms(&m, 3, 0, 0);
+	assert_int_equal(store_sms_get(f->st, m.id, &r), STORE_OK);
+	/* The account's list lost the pruned orders. */
+	s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	assert_int_equal(store_acct_orders(f->st, "acct000000000001", NULL,
+	    100, &more, collect, s), 3);
+	free(s);
+	commit(f->st);
+
+	/* Only the expired nonce marked again above is left to prune. */
+	assert_int_equal(store_prune(f->st, NOW, &removed), STORE_OK);
+	assert_int_equal(removed, 1);
+	assert_int_equal(store_prune(f->st, NOW, &removed), STORE_OK);
+	assert_int_equal(removed, 0);
+}
+
+static void
+test_stats(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a;
+	struct order	 o;
+	struct cert	 c;
+	struct sms	 m;
+	long		 accounts, orders[ORDER__MAX], sms[OUTBOX__MAX], certs;
+	int		 i;
+
+	assert_int_equal(store_stats(f->st, &accounts, orders, sms, &certs),
+	    STORE_OK);
+	assert_int_equal(accounts, 0);
+	assert_int_equal(certs, 0);
+	begin(f->st);
+	for (i = 0; i < 4; i++) {
+		mkaccount(&a, i);
+		assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	}
+	for (i = 0; i < 10; i++) {
+		mkorder(&o, "acct000000000001", i, NOW);
+		o.status = (uint8_t)(i % ORDER__MAX);
+		assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	}
+	for (i = 0; i < 3; i++) {
+		mkcert(&c, i, i == 0);
+		assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	}
+	for (i = 0; i < 7; i++) {
+		mksms(&m, i, i % OUTBOX__MAX, NOW);
+		assert_int_equal(store_sms_put(f->st, &m), STORE_OK);
+	}
+	commit(f->st);
+	assert_int_equal(store_stats(f->st, &accounts, orders, sms, &certs),
+	    STORE_OK);
+	assert_int_equal(accounts, 4);
+	for (i = 0; i < ORDER__MAX; i++)
+		assert_int_equal(orders[i], 2);
+	assert_int_equal(sms[OUTBOX_QUEUED], 3);
+	assert_int_equal(sms[OUTBOX_DONE], 2);
+	assert_int_equal(sms[OUTBOX_FAILED], 2);
+	assert_int_equal(certs, 3);
+	/* stats leaves no transaction open. */
+	begin(f->st);
+	commit(f->st);
+}
+
+static void
+test_backup(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+	struct order	 o, p;
+	struct store	*copy;
+	char		 to[128];
+	uint64_t	 v;
+
+	mkaccount(&a, 1);
+	mkorder(&o, a.id, 1, NOW);
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(store_commit(f->st, 1), STORE_OK);
+	snprintf(to, sizeof(to), "%s/backup", f->dir);
+	assert_int_equal(store_backup(f->st, to), STORE_OK);
+	/* Changes after the backup stay out of it. */
+	mkaccount(&b, 2);
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &b), STORE_OK);
+	commit(f->st);
+
+	copy = store_open(to, 0);
+	assert_non_null(copy);
+	begin(copy);
+	assert_int_equal(store_account_get(copy, a.id, &b), STORE_OK);
+	a.version = RECORD_VERSION;
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(store_order_get(copy, o.id, &p), STORE_OK);
+	mkaccount(&b, 2);
+	assert_int_equal(store_account_get(copy, b.id, &b), STORE_NOTFOUND);
+	assert_int_equal(store_meta_next(copy, "crl", &v), STORE_OK);
+	assert_int_equal(v, 2);
+	commit(copy);
+	store_close(copy);
+	/* The live store is untouched by the copy's use. */
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 2);
+	commit(f->st);
+}
+
+static void
+test_reopen(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+	struct order	 o, p;
+	unsigned char	 n[NONCE_RAW_LEN];
+	char		 id[ID_LEN + 1];
+	long		 v;
+	uint64_t	 m;
+
+	mkaccount(&a, 3);
+	mkorder(&o, a.id, 3, NOW);
+	memset(n, 4, sizeof(n));
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_key_put(f->st, a.thumb, a.id), STORE_OK);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_acct_order_add(f->st, &o), STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_count(f->st, "k", NOW + 60, 2, &v), STORE_OK);
+	assert_int_equal(store_meta_next(f->st, "m", &m), STORE_OK);
+	commit(f->st);
+	store_close(f->st);
+
+	/* Reopen without create. */
+	f->st = store_open(f->db, 0);
+	assert_non_null(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	a.version = RECORD_VERSION;
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_int_equal(store_key_get(f->st, a.thumb, id), STORE_OK);
+	assert_string_equal(id, a.id);
+	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW + 60),
+	    STORE_EXISTS);
+	assert_int_equal(store_count(f->st, "k", NOW + 60, 0, &v), STORE_OK);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_meta_next(f->st, "m", &m), STORE_OK);
+	assert_int_equal(m, 2);
+	commit(f->st);
+}
+
+static void
+test_open_missing(void **state)
+{
+	struct fx	*f = *state;
+	char		 path[128];
+
+	snprintf(path, sizeof(path), "%s/absent", f->dir);
+	assert_null(store_open(path, 0));
+}
+
+#define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_account),
+		T(test_key),
+		T(test_order),
+		T(test_cert),
+		T(test_revoked),
+		T(test_sms),
+		T(test_nonce),
+		T(test_abort_commit),
+		T(test_orders_paging),
+		T(test_orders_same_second),
+		T(test_counters),
+		T(test_meta),
+		T(test_corrupt),
+		T(test_prune),
+		T(test_stats),
+		T(test_backup),
+		T(test_reopen),
+		T(test_open_missing),
+	};
+
+	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
