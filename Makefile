@@ -26,7 +26,7 @@ endif
 
 PROGS	 = directory new-nonce new-account account key-change new-order \
 	   order finalize authz challenge cert revoke-cert crl
-TOOLS	 = idprover-admin
+TOOLS	 = idprover-admin idprover-client
 
 LIBSRC	 = $(wildcard lib/*.c)
 LIBOBJ	 = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)

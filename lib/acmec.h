@@ -19,7 +19,8 @@ struct acmec_problem {
 };
 
 /* Fetch the directory. cafile NULL: the system trust store. The signer
- * is borrowed and must outlive the client. NULL with err on failure. */
+ * is borrowed and must outlive the client. NULL with err on failure.
+ * Calls curl_global_init: make the first client before any thread. */
 struct acmec	*acmec_new(const char *directory_url, const char *cafile,
 		    struct signer *, char *err, size_t errsz);
 void		 acmec_free(struct acmec *);

@@ -162,8 +162,8 @@ sign_pub_ec(gnutls_pubkey_t pub, enum jwk_alg alg)
 	if (gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, okp ? NULL : &y,
 	    GNUTLS_EXPORT_FLAG_NO_LZ) < 0 || curve != algs[alg].curve)
 		goto out;
-	if (okp ? x.size != size : sign_fixed(&x, bx, size) == -1 ||
-	    sign_fixed(&y, by, size) == -1)
+	if (okp ? x.size != size : (sign_fixed(&x, bx, size) == -1 ||
+	    sign_fixed(&y, by, size) == -1))
 		goto out;
 	if ((o = json_object_new_object()) == NULL)
 		goto out;

@@ -18,6 +18,7 @@
 #include "store.h"
 
 #define RECORD_VERSION	1
+#define CHECKPOINT_EVERY 64
 
 enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
 	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
@@ -40,6 +41,7 @@ struct store {
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
 	int	 panic;		/* the environment needs recovery: reopen */
+	unsigned long commits;
 	char	 dir[1024];
 };
 
@@ -114,7 +116,7 @@ store_open(const char *dir, int create)
 		goto err;
 	st->env->set_errfile(st->env, stderr);
 	st->env->set_errpfx(st->env, "idprover-store");
-	st->env->set_cachesize(st->env, 0, 512 * 1024, 1);
+	st->env->set_cachesize(st->env, 0, 4 * 1024 * 1024, 1);
 	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
 	st->env->set_lg_bsize(st->env, 256 * 1024);
 	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
@@ -198,8 +200,10 @@ store_commit(struct store *st, int durable)
 		store_note(st, __func__, rc);
 		return STORE_ERR;
 	}
-	/* Cheap unless 1 MB of log or 5 minutes have passed. */
-	st->env->txn_checkpoint(st->env, 1024, 5, 0);
+	/* Every so many commits of this process, checkpoint when 1 MB of
+	 * log or 5 minutes have passed, so recovery stays short. */
+	if (++st->commits % CHECKPOINT_EVERY == 0)
+		st->env->txn_checkpoint(st->env, 1024, 5, 0);
 	return STORE_OK;
 }
 
@@ -642,22 +646,25 @@ store_revoked(struct store *st, int (*fn)(void *, const struct cert *),
 	return store_walk(st, DB_REVOKED, store_revoked_one, &w);
 }
 
-/* Nonce keys: expiry (big-endian) then the nonce, so that pruning walks
- * from the start and stops at the first unexpired one. */
+/* Used nonces: the key is the nonce from its random part on (so that
+ * concurrent inserts spread over the tree instead of all landing on its
+ * last page), the data its expiry. */
 int
 store_nonce_use(struct store *st, const unsigned char *n, size_t len,
     int64_t expires)
 {
-	unsigned char	 key[8 + NONCE_RAW_LEN];
+	unsigned char	 key[NONCE_RAW_LEN], exp[8];
 	uint64_t	 t = (uint64_t)expires;
 	int		 i;
 
-	if (len > NONCE_RAW_LEN)
+	if (len != NONCE_RAW_LEN)
 		return STORE_ERR;
+	memcpy(key, n + 4, len - 4);
+	memcpy(key + len - 4, n, 4);
 	for (i = 7; i >= 0; i--, t >>= 8)
-		key[i] = (unsigned char)t;
-	memcpy(key + 8, n, len);
-	return store_put(st, DB_NONCES, key, 8 + len, "", 0, DB_NOOVERWRITE);
+		exp[i] = (unsigned char)t;
+	return store_put(st, DB_NONCES, key, len, exp, sizeof(exp),
+	    DB_NOOVERWRITE);
 }
 
 int
@@ -765,15 +772,12 @@ store_prune_db(struct store *st, enum dbname d, int64_t now,
 				goto err;
 			(*removed)++;
 			break;
-		case 2:		/* sorted: nothing later is due */
-			goto done;
 		default:
 			break;
 		}
 	}
 	if (rc != DB_NOTFOUND)
 		goto err;
-done:
 	c->close(c);
 	return STORE_OK;
 err:
@@ -798,10 +802,8 @@ static int
 store_nonce_expired(struct store *st, const DBT *k, const DBT *d, int64_t now)
 {
 	(void)st;
-	(void)d;
-	if (k->size < 8)
-		return 1;
-	return store_be64(k->data) < now ? 1 : 2;
+	(void)k;
+	return d->size != 8 || store_be64(d->data) < now;
 }
 
 static int

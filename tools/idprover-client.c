@@ -189,18 +189,20 @@ state_mkdir(const struct ctx *x, int pertn)
 	return 0;
 }
 
-/* Read a whole file of at most max octets, NUL-terminated; free it. */
+/* Read a whole file of at most max octets, NUL-terminated; the caller
+ * frees it. A missing file is only reported when loud is set. */
 static char *
-file_read(const char *path, size_t max, size_t *lenp)
+file_read(const char *path, size_t max, size_t *lenp, int loud)
 {
 	struct stat	 st;
 	char		*buf = NULL;
 	size_t		 len = 0;
-	ssize_t		 n;
+	ssize_t		 n = 0;
 	int		 fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		complain(-1, "%s: %s", path, strerror(errno));
+		if (loud || errno != ENOENT)
+			complain(-1, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
@@ -208,11 +210,20 @@ file_read(const char *path, size_t max, size_t *lenp)
 		complain(-1, "%s: not a file of at most %zu octets", path, max);
 		goto out;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		complain(-1, "%s: out of memory", path);
 		goto out;
+	}
 	while (len < (size_t)st.st_size &&
 	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
 		len += (size_t)n;
+	if (n == -1 || len != (size_t)st.st_size) {
+		complain(-1, "%s: %s", path, n == -1 ? strerror(errno) :
+		    "short read");
+		free(buf);
+		buf = NULL;
+		goto out;
+	}
 	buf[len] = '\0';
 	if (lenp != NULL)
 		*lenp = len;
@@ -251,7 +262,8 @@ file_write(const char *path, const void *p, size_t len)
 	return 0;
 }
 
-/* One line of text (a URL, a token) from state into buf. */
+/* One line of text (a URL, a token) from state into buf. A missing file
+ * fails quietly: the callers say which command makes it. */
 static int
 state_get(const struct ctx *x, int pertn, const char *name, char *buf,
     size_t sz)
@@ -260,7 +272,7 @@ state_get(const struct ctx *x, int pertn, const char *name, char *buf,
 	size_t	 len;
 
 	if (state_path(x, path, sizeof(path), pertn, name) == -1 ||
-	    (s = file_read(path, sz, &len)) == NULL)
+	    (s = file_read(path, sz, &len, 0)) == NULL)
 		return -1;
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		s[--len] = '\0';
@@ -612,7 +624,7 @@ make_csr(struct ctx *x, unsigned char **csr, size_t *len)
 
 	if (x->csr != NULL)
 		return (*csr = (unsigned char *)file_read(x->csr, CSR_DER_MAX,
-		    len)) == NULL ? RC_STATE : RC_OK;
+		    len, 1)) == NULL ? RC_STATE : RC_OK;
 	if (x->key != NULL)
 		k = signer_load(x->key);
 	else if (state_path(x, path, sizeof(path), 1, "cert.key") == -1 ||
@@ -707,7 +719,7 @@ cmd_revoke(struct ctx *x)
 	int		 rc;
 
 	if (state_path(x, path, sizeof(path), 1, "cert.pem") == -1 ||
-	    (pem = file_read(path, STATE_FILE_MAX, NULL)) == NULL)
+	    (pem = file_read(path, STATE_FILE_MAX, NULL, 0)) == NULL)
 		return complain(RC_STATE, "no certificate for +%s; run: %s "
 		    "fetch --tn %s", x->tn, PROG, x->tn);
 	rc = signer_cert_der(pem, &der, &len);

@@ -68,13 +68,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char		*s, id[SESSION_ID_LEN + 1];
 	int		 rc;
 
-	/* An exact-size copy, so that a read past len is caught. */
+	/* libFuzzer's buffer is exactly size octets: a read past it shows. */
+	e = form_parse((const char *)data, size, &f);
+	check_form(&f, e);
+
 	if ((s = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(s, data, size);
-	e = form_parse(s, size, &f);
-	check_form(&f, e);
-
 	s[size] = '\0';
 	rc = form_cookie(s, "idp_relay", id);
 	if (rc < -1 || rc > 1 || (rc == 1 && (strlen(id) != SESSION_ID_LEN ||

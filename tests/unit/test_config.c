@@ -373,14 +373,13 @@ test_lengths(void **state)
 		{ "ca_key", PATH_LEN, "/", "" },
 		{ "sms_template", SMS_TEXT_MAX, "{code}", "" },
 	};
+	static char	 text[4096];
 	struct config	 c;
-	char		*text, err[256];
+	char		 err[256];
 	size_t		 i, len, fill;
 	int		 rc;
 
 	(void)state;
-	text = malloc(4096);
-	assert_non_null(text);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		for (len = t[i].size - 1; len <= t[i].size; len++) {
 			fill = len - strlen(t[i].prefix) -
@@ -399,7 +398,6 @@ test_lengths(void **state)
 	snprintf(text, 4096, "{\"data_dir\":\"/%0*d\"}", PATH_LEN - 4, 0);
 	assert_int_equal(load(text, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "data_dir"));
-	free(text);
 }
 
 /*
@@ -410,14 +408,13 @@ test_lengths(void **state)
 static void
 test_base_url_length(void **state)
 {
+	static char	 text[URL_MAX + 64];
 	struct config	 c;
-	char		*text, err[256];
+	char		 err[256];
 	size_t		 len, max = URL_MAX - 1 - strlen("/directory");
 	int		 rc;
 
 	(void)state;
-	text = malloc(URL_MAX + 64);
-	assert_non_null(text);
 	for (len = max - 1; len <= max + 1; len++) {
 		snprintf(text, URL_MAX + 64, "{\"base_url\":\"https://a.example/"
 		    "%0*d\"}", (int)(len - strlen("https://a.example/")), 0);
@@ -429,7 +426,6 @@ test_base_url_length(void **state)
 		else if (strstr(err, "base_url") == NULL)
 			fail_msg("base_url of %zu: err \"%s\"", len, err);
 	}
-	free(text);
 }
 
 static void

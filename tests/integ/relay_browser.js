@@ -1,0 +1,213 @@
+// The relay page in Chromium (playwright-core), as an end user on a phone
+// uses it: number, code from the SMS log, certificate. Run by
+// test_relay.sh with the harness's environment (IDP_PORT, IDP_SMS_LOG,
+// IDP_TOP). Prints TAP lines numbered from TAP_START + 1. Screenshots go
+// to tests/artifacts/relay-*.png, and the result page at a phone viewport
+// to docs/relay-result.png.
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+
+const top = process.env.IDP_TOP || path.resolve(__dirname, '../..');
+const { chromium } = require(path.join(top, 'tests/node_modules/playwright-core'));
+
+const base = `https://localhost:${process.env.IDP_PORT}/relay`;
+const smsLog = process.env.IDP_SMS_LOG;
+const artifacts = path.join(top, 'tests/artifacts');
+const docs = path.join(top, 'docs');
+const TN = '12025550123';
+const phone = { width: 390, height: 844 };
+
+let n = Number(process.env.TAP_START || 0);
+let fails = 0;
+
+function ok(cond, name, diag) {
+  n++;
+  if (cond) {
+    console.log(`ok ${n} - ${name}`);
+  } else {
+    fails++;
+    console.log(`not ok ${n} - ${name}`);
+    if (diag !== undefined) console.log(`#   ${String(diag).replace(/\n/g, '\n#   ')}`);
+  }
+  return cond;
+}
+
+// The code of the newest SMS to tn: the only run of exactly six digits.
+function smsFor(tn) {
+  let lines = [];
+  try {
+    lines = fs.readFileSync(smsLog, 'utf8').split('\n').filter((l) => l !== '');
+  } catch (e) {
+    return { count: 0, code: null };
+  }
+  const mine = lines.map((l) => JSON.parse(l)).filter((m) => m.to === tn);
+  if (mine.length === 0) return { count: 0, code: null };
+  const runs = mine[mine.length - 1].text.match(/(?<!\d)\d{6}(?!\d)/g);
+  return { count: mine.length, code: runs && runs.length === 1 ? runs[0] : null };
+}
+
+async function waitSms(tn, count) {
+  for (let i = 0; i < 50; i++) {
+    const s = smsFor(tn);
+    if (s.count >= count && s.code !== null) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return smsFor(tn);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `relay-${name}.png`), fullPage: true });
+}
+
+async function text(page, sel) {
+  const el = await page.$(sel);
+  return el ? (await el.textContent()).trim() : '';
+}
+
+// Submit a form and wait for the page the redirect leads to.
+async function submit(page, button) {
+  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(button)]);
+}
+
+async function xss(browser) {
+  // JavaScript on here, to see that nothing runs.
+  const ctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: phone });
+  const page = await ctx.newPage();
+  const dialogs = [];
+  const errors = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base);
+  await page.fill('#tn', '<script>alert(1)</script>');
+  await submit(page, 'button:has-text("Send the code")');
+  await shot(page, '2-xss');
+  const alert = await text(page, '[role=alert]');
+  ok(/not a phone number/.test(alert), 'XSS in the number: a clear error', alert);
+  ok(dialogs.length === 0, 'XSS in the number: no dialog opened', dialogs.join(', '));
+  const html = await page.content();
+  ok(!html.includes('<script>alert(1)') && !html.includes('alert(1)'),
+    'XSS in the number: the input is not echoed');
+  const scripts = await page.evaluate(() => document.scripts.length);
+  ok(scripts === 0, 'the page has no script at all', scripts);
+  ok(errors.length === 0, 'no page errors', errors.join(', '));
+  ok((await page.title()).includes('confirm your phone number'), 'still on the number step');
+  await ctx.close();
+}
+
+async function enrol(browser) {
+  // JavaScript off: the page must work with plain forms.
+  const ctx = await browser.newContext({
+    ignoreHTTPSErrors: true, javaScriptEnabled: false, viewport: phone,
+    isMobile: true, hasTouch: true, acceptDownloads: true,
+  });
+  const page = await ctx.newPage();
+  const resp = await page.goto(base);
+  const h = resp.headers();
+  ok(resp.status() === 200, 'the number step answers 200', resp.status());
+  ok(/default-src 'self'/.test(h['content-security-policy'] || ''), 'CSP on the page',
+    h['content-security-policy']);
+  const cookie = (await ctx.cookies()).find((c) => c.name === 'idp_relay');
+  ok(cookie && cookie.httpOnly && cookie.secure && cookie.sameSite === 'Strict' &&
+    cookie.path === '/relay', 'the browser holds an HttpOnly, Secure, SameSite=Strict cookie',
+  JSON.stringify(cookie));
+  ok(await page.$('input#tn[type=tel][autocomplete=tel]') !== null, 'a telephone input for the number');
+  await shot(page, '1-number');
+
+  // The number: an SMS goes out, the code step shows.
+  await page.fill('#tn', '+1 202 555 0123');
+  await submit(page, 'button:has-text("Send the code")');
+  await shot(page, '3-code');
+  ok((await text(page, 'h1')) === 'Enter the code', 'the code step follows', await text(page, 'h1'));
+  ok((await text(page, 'main strong.tn')) === `+${TN}`, 'it names the number');
+  const input = await page.$('input#code[autocomplete="one-time-code"][inputmode=numeric][pattern]');
+  ok(input !== null, 'the code input has one-time-code autofill, a numeric keyboard and a pattern');
+  const sms = await waitSms(TN, 1);
+  ok(sms.count === 1 && sms.code !== null, 'one SMS with a six-digit code reached the log', JSON.stringify(sms));
+
+  // A resend at once: the interval is 60 s, the page says to wait.
+  await submit(page, 'button:has-text("Send a new code")');
+  await shot(page, '4-resend-wait');
+  const wait = await text(page, '[role=alert]');
+  ok(/wait \d+ seconds? before asking for a new one/.test(wait), 'an early resend says how long to wait', wait);
+  ok(smsFor(TN).count === 1, 'an early resend sends no SMS');
+
+  // A wrong code (typed with a space): the tries left.
+  const wrong = String((Number(sms.code) + 1) % 1000000).padStart(6, '0');
+  await page.fill('#code', `${wrong.slice(0, 3)} ${wrong.slice(3)}`);
+  await submit(page, 'button:has-text("Confirm")');
+  await shot(page, '5-wrong-code');
+  const bad = await text(page, '[role=alert]');
+  ok(/not right\. You have 4 tries left\./.test(bad), 'a wrong code: the tries left', bad);
+  ok((await text(page, 'h1')) === 'Enter the code', 'a wrong code: still on the code step');
+
+  // The right code: the certificate.
+  await page.fill('#code', sms.code);
+  await submit(page, 'button:has-text("Confirm")');
+  await shot(page, '6-result');
+  ok((await text(page, 'h1')) === 'Your number is confirmed', 'the result step follows',
+    await text(page, 'main'));
+  ok((await text(page, '#cert-tn')) === `+${TN}`, 'the result shows the number', await text(page, '#cert-tn'));
+  ok((await text(page, '#cert-subject')) === `CN=${TN}`, 'the result shows the subject',
+    await text(page, '#cert-subject'));
+  const expiry = await text(page, '#cert-expiry');
+  const days = (Date.parse(expiry.replace(',', '')) - Date.now()) / 86400e3;
+  ok(/^\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$/.test(expiry) && days > 25 && days < 35,
+    'the result shows the expiry, about 30 days ahead', expiry);
+
+  // The download link.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#chain')]);
+  ok(dl.suggestedFilename() === `${TN}.pem`, 'the chain downloads as a file', dl.suggestedFilename());
+  const pem = fs.readFileSync(await dl.path(), 'utf8');
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) || [];
+  ok(blocks.length === 2, 'the chain holds the certificate and its issuer', blocks.length);
+  if (blocks.length === 2) {
+    const leaf = new crypto.X509Certificate(blocks[0]);
+    const ca = new crypto.X509Certificate(blocks[1]);
+    ok(leaf.subject === `CN=${TN}` && leaf.checkIssued(ca) && leaf.verify(ca.publicKey),
+      'the downloaded certificate is for the number and signed by its issuer', leaf.subject);
+    ok(Math.abs(Date.parse(leaf.validTo) - Date.parse(expiry.replace(',', ''))) < 60000,
+      'the page shows the certificate\'s own expiry', `${leaf.validTo} / ${expiry}`);
+  }
+
+  // The result stays on reload, without the messages of before.
+  await page.reload();
+  ok((await text(page, '#cert-tn')) === `+${TN}` && (await page.$('[role=alert]')) === null,
+    'the result stays on reload');
+
+  // The result at a phone viewport, for the README.
+  const state = await ctx.storageState();
+  const docCtx = await browser.newContext({
+    ignoreHTTPSErrors: true, javaScriptEnabled: false, viewport: phone,
+    deviceScaleFactor: 2, isMobile: true, storageState: state,
+  });
+  const docPage = await docCtx.newPage();
+  await docPage.goto(base);
+  await docPage.screenshot({ path: path.join(docs, 'relay-result.png') });
+  ok(fs.statSync(path.join(docs, 'relay-result.png')).size > 0, 'docs/relay-result.png written');
+  await docCtx.close();
+
+  // Another number after a restart: the number step again.
+  await submit(page, 'button:has-text("Confirm another number")');
+  ok((await text(page, 'h1')) === 'Confirm your phone number', 'restart leads back to the number step');
+  await ctx.close();
+}
+
+(async () => {
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium', headless: true, chromiumSandbox: false,
+    args: ['--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--no-first-run', '--disable-sync', '--disable-extensions', '--no-proxy-server'],
+  });
+  try {
+    await xss(browser);
+    await enrol(browser);
+  } catch (e) {
+    ok(false, 'the browser test ran to its end', e.stack);
+  } finally {
+    await browser.close();
+  }
+  process.exit(fails === 0 ? 0 : 1);
+})();

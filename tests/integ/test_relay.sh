@@ -1,0 +1,158 @@
+#!/bin/bash
+# The relay page (/relay) against the harness's server: headers and
+# hostile requests with curl, then the whole enrolment in Chromium
+# (relay_browser.js). Prints one TAP line per check; exits non-zero if any
+# check fails. Needs the environment of tests/integ/lib.sh (IDP_PORT,
+# IDP_TLS_CA, IDP_SMS_LOG, IDP_TOP) and, for the browser part,
+# /usr/bin/chromium and playwright-core in tests/node_modules.
+set -u
+
+top=${IDP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+base=https://localhost:$IDP_PORT/relay
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_relay.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n - $1"
+}
+
+not_ok() {
+	n=$((n + 1))
+	fails=$((fails + 1))
+	echo "not ok $n - $1"
+	[ -n "${2:-}" ] && echo "#   $2"
+	return 0
+}
+
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+}
+
+# req NAME [curl args]: headers in $tmp/NAME.h, body in $tmp/NAME.b; the
+# cookie jar $tmp/jar is read and written.
+req() {
+	local name=$1
+	shift
+	curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" -b "$tmp/jar" \
+	    -c "$tmp/jar" -D "$tmp/$name.h" -o "$tmp/$name.b" "$@"
+}
+
+status_is() { head -n 1 "$tmp/$1.h" | grep -q "^HTTP/[0-9.]* $2\b"; }
+header_has() { grep -qi "^$2:.*$3" "$tmp/$1.h"; }
+body_has() { grep -qF -- "$2" "$tmp/$1.b"; }
+csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$tmp/$1.b" | head -n 1 |
+    sed 's/.*value="//; s/"$//'; }
+
+# --- The page and its headers.
+if ! req page "$base"; then
+	echo "Bail out! no answer from $base"
+	exit 1
+fi
+if ! status_is page 200; then
+	not_ok "GET /relay answers 200" "$(head -n 1 "$tmp/page.h"); is" \
+	    "build/cgi-bin/relay built and IDPROVER_TEMPLATES set?"
+	exit 1
+fi
+ok "GET /relay answers 200"
+check "the page is HTML" header_has page content-type 'text/html; charset=utf-8'
+check "Content-Security-Policy default-src 'self'" \
+    header_has page content-security-policy "default-src 'self'"
+check "X-Frame-Options DENY" header_has page x-frame-options DENY
+check "Cache-Control no-store" header_has page cache-control no-store
+check "the session cookie is HttpOnly" header_has page set-cookie \
+    'idp_relay=.*HttpOnly'
+check "the session cookie is Secure" header_has page set-cookie \
+    'idp_relay=.*Secure'
+check "the session cookie is SameSite=Strict" header_has page set-cookie \
+    'idp_relay=.*SameSite=Strict'
+check "the session cookie has Path=/relay" header_has page set-cookie \
+    'idp_relay=.*Path=/relay;'
+check "no inline script on the page" sh -c "! grep -qi '<script' \
+    '$tmp/page.b'"
+check "the number form carries a CSRF token" \
+    test "$(csrf_of page | wc -c)" -eq 44
+csrf=$(csrf_of page)
+
+req css "$base/relay.css"
+check "GET /relay/relay.css is a stylesheet" header_has css content-type \
+    text/css
+
+# --- Requests the relay refuses.
+req ctype -X POST -H 'Content-Type: text/plain' --data-binary \
+    "csrf=$csrf&action=restart" "$base"
+check "POST as text/plain: 415" status_is ctype 415
+head -c 5000 /dev/zero | tr '\0' 'a' > "$tmp/big"
+req big -X POST -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data-binary @"$tmp/big" "$base"
+check "POST over 4096 octets: 413" status_is big 413
+req method -X DELETE "$base"
+check "DELETE: 405 with Allow" sh -c "grep -q '^HTTP/[0-9.]* 405' \
+    '$tmp/method.h' && grep -qi '^allow: GET, HEAD, POST' '$tmp/method.h'"
+req nosuch "$base/nosuch"
+check "an unknown path: 404" status_is nosuch 404
+req nochain "$base/chain.pem"
+check "no chain before a certificate: 404" status_is nochain 404
+
+# A wrong CSRF token does nothing and says the page expired.
+req badcsrf --data "csrf=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA&action=start&tn=12025550199" \
+    "$base"
+check "a wrong CSRF token: 303" status_is badcsrf 303
+req after "$base"
+check "a wrong CSRF token: the user is told, nothing sent" sh -c \
+    "grep -q 'This page had expired' '$tmp/after.b' &&
+    ! grep -q '12025550199' '${IDP_SMS_LOG:-/dev/null}' 2>/dev/null"
+req xsite -H 'Sec-Fetch-Site: cross-site' --data \
+    "csrf=$csrf&action=start&tn=12025550199" "$base"
+req after "$base"
+check "a cross-site post is refused" sh -c "grep -q 'This page had expired' \
+    '$tmp/after.b' && ! grep -q '12025550199' '${IDP_SMS_LOG:-/dev/null}' \
+    2>/dev/null"
+req unknown --data "csrf=$csrf&action=start&tn=1&debug=1" "$base"
+req after "$base"
+check "an unknown form key is refused in words" body_has after \
+    'The form could not be read'
+req dup --data "csrf=$csrf&action=start&tn=1&tn=2" "$base"
+req after "$base"
+check "a duplicate form key is refused in words" body_has after \
+    'The form could not be read'
+req esc --data "csrf=$csrf&action=start&tn=%2" "$base"
+req after "$base"
+check "a bad percent escape is refused in words" body_has after \
+    'The form could not be read'
+curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" -D "$tmp/nocookie.h" \
+    -o /dev/null --data "csrf=$csrf&action=start&tn=12025550199" "$base"
+check "a post without a session starts one and does nothing" sh -c \
+    "grep -q '^HTTP/[0-9.]* 303' '$tmp/nocookie.h' &&
+    grep -qi '^set-cookie: idp_relay=' '$tmp/nocookie.h'"
+req code --data "csrf=$csrf&action=code&code=123456" "$base"
+req after "$base"
+check "a code before a number is refused in words" body_has after \
+    'There is no code to check'
+
+# --- The browser.
+if [ ! -x /usr/bin/chromium ] || ! command -v node >/dev/null 2>&1; then
+	not_ok "Chromium and node are installed"
+	exit 1
+fi
+if [ ! -d "$top/tests/node_modules/playwright-core" ]; then
+	not_ok "playwright-core is installed" "run: cd tests && npm install"
+	exit 1
+fi
+mkdir -p "$top/tests/artifacts" "$top/docs"
+TAP_START=$n node "$top/tests/integ/relay_browser.js" > "$tmp/browser.out" \
+    2>&1
+rc=$?
+cat "$tmp/browser.out"
+n=$((n + $(grep -c '^\(not \)\?ok ' "$tmp/browser.out")))
+fails=$((fails + $(grep -c '^not ok ' "$tmp/browser.out")))
+if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/browser.out"; then
+	not_ok "the browser test ran to its end" "exit status $rc"
+fi
+echo "1..$n"
+[ $fails -eq 0 ]
