@@ -221,7 +221,12 @@ acme_challenge_after(struct req *r)
 	char		 id[ID_LEN + 1];
 	const char	*rest;
 
-	if (outbox_deliver(r->srv, r->sms_id, r->now) != SMS_PERMANENT)
+	int		 res;
+
+	res = outbox_deliver(r->srv, r->sms_id, r->now);
+	/* Then a few earlier messages whose sends failed and are due. */
+	outbox_retry(r->srv, r->now, 2);
+	if (res != SMS_PERMANENT)
 		return;
 	if (path_id(r, "/chall/", id, &rest) != PROB_NONE ||
 	    store_begin(r->st) != STORE_OK)

@@ -12,6 +12,7 @@
 
 #define LEASE		30	/* seconds a send may take before a retry */
 #define BACKOFF_MAX	60
+#define OUTBOX_RETRY_MAX 8
 
 int
 outbox_queue(struct server *srv, struct order *o, const char *text,
@@ -104,6 +105,10 @@ outbox_record(struct server *srv, const char *id, time_t now, int res,
 		backoff = 1L << (m.attempts < 6 ? m.attempts : 6);
 		m.next_try = now + (backoff < BACKOFF_MAX ? backoff :
 		    BACKOFF_MAX);
+		if (store_due_add(srv->st, m.next_try, m.id) != STORE_OK) {
+			store_abort(srv->st);
+			return -1;
+		}
 	}
 	if (res == SMS_PERMANENT)
 		outbox_fail_order(srv, &m, "the SMS gateway refused the "
@@ -133,6 +138,26 @@ outbox_deliver(struct server *srv, const char *id, time_t now)
 	if (outbox_record(srv, id, time(NULL), res, msgid, err) == -1)
 		return -1;
 	return res;
+}
+
+int
+outbox_retry(struct server *srv, time_t now, int max)
+{
+	char	 ids[OUTBOX_RETRY_MAX][SMS_ID_MAX];
+	int	 i, n;
+
+	if (max > OUTBOX_RETRY_MAX)
+		max = OUTBOX_RETRY_MAX;
+	if (store_begin(srv->st) != STORE_OK)
+		return -1;
+	if ((n = store_due_take(srv->st, now, ids, max)) < 0 ||
+	    store_commit(srv->st, 0) != STORE_OK) {
+		store_abort(srv->st);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		outbox_deliver(srv, ids[i], now);
+	return n;
 }
 
 struct due {

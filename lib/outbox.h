@@ -16,6 +16,9 @@ int	outbox_queue(struct server *, struct order *, const char *text,
 /* Deliver one queued message now (its own transactions). Returns
  * enum sms_result, or -1 when it was not due or not deliverable. */
 int	outbox_deliver(struct server *, const char *id, time_t now);
+/* Retry up to max failed messages that are due (the retry index, no
+ * scan): what later requests do. The number taken, or -1. */
+int	outbox_retry(struct server *, time_t now, int max);
 /* Deliver every due message: the number handed over, or -1. */
 int	outbox_flush(struct server *, time_t now, int *failed);
 

@@ -22,7 +22,7 @@
 
 enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
 	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
-	DB__MAX };
+	DB_DUE, DB__MAX };
 
 static const struct {
 	const char	*file;
@@ -31,7 +31,7 @@ static const struct {
 	{ "accounts.db", 0 }, { "keys.db", 0 }, { "orders.db", 0 },
 	{ "acct_orders.db", 1 }, { "certs.db", 0 }, { "serials.db", 0 },
 	{ "revoked.db", 0 }, { "nonces.db", 0 }, { "outbox.db", 0 },
-	{ "counters.db", 0 }, { "meta.db", 0 },
+	{ "counters.db", 0 }, { "meta.db", 0 }, { "due.db", 0 },
 };
 
 struct store {
@@ -44,6 +44,8 @@ struct store {
 	unsigned long commits;
 	char	 dir[1024];
 };
+
+static int64_t	store_be64(const unsigned char *);
 
 /* A counter record. */
 struct counter {
@@ -710,6 +712,58 @@ store_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
 	struct sms_walk	 w = { fn, arg };
 
 	return store_walk(st, DB_OUTBOX, store_sms_one, &w);
+}
+
+/* The retry index: time (big-endian) then the message id, so that the
+ * due ones come first. Only failed sends are indexed. */
+int
+store_due_add(struct store *st, int64_t when, const char *id)
+{
+	unsigned char	 key[8 + SMS_ID_MAX];
+	uint64_t	 t = (uint64_t)when;
+	size_t		 n = strlen(id);
+	int		 i;
+
+	if (n >= SMS_ID_MAX)
+		return STORE_ERR;
+	for (i = 7; i >= 0; i--, t >>= 8)
+		key[i] = (unsigned char)t;
+	memcpy(key + 8, id, n);
+	return store_put(st, DB_DUE, key, 8 + n, "", 0, 0);
+}
+
+int
+store_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+    int max)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc, n = 0;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[DB_DUE]->cursor(st->db[DB_DUE], st->txn, &c, 0)) != 0)
+		goto err;
+	while (n < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		if (key.size <= 8 || key.size >= 8 + SMS_ID_MAX ||
+		    store_be64(key.data) > now)
+			break;
+		memcpy(ids[n], (char *)key.data + 8, key.size - 8);
+		ids[n++][key.size - 8] = '\0';
+		if ((rc = c->del(c, 0)) != 0)
+			goto err;
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return n;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
 }
 
 int

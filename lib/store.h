@@ -138,6 +138,12 @@ int	 store_sms_get(struct store *, const char *id, struct sms *);
 int	 store_sms_queued(struct store *, int (*fn)(void *, struct sms *),
 	    void *arg);
 
+/* The retry index of the outbox: add a message due at when; take (and
+ * remove) up to max ids due by now, oldest first. */
+int	 store_due_add(struct store *, int64_t when, const char *id);
+int	 store_due_take(struct store *, int64_t now, char ids[][SMS_ID_MAX],
+	    int max);
+
 /* Add n to a counter that lives until window_end; *value gets the sum. */
 int	 store_count(struct store *, const char *key, int64_t window_end,
 	    int n, long *value);
