@@ -220,7 +220,6 @@ acme_challenge_after(struct req *r)
 	struct order	 o;
 	char		 id[ID_LEN + 1];
 	const char	*rest;
-
 	int		 res;
 
 	res = outbox_deliver(r->srv, r->sms_id, r->now);
