@@ -436,14 +436,15 @@ relay_limit(struct rctx *c, const char *kind, long max, enum msg m)
 	    -1;
 }
 
+/* rawlen random octets as base64url into out. */
 static int
-relay_random(char *out, size_t outsz)
+relay_random(size_t rawlen, char *out, size_t outsz)
 {
-	unsigned char	 raw[32];
+	unsigned char	 raw[64];
 	int		 rc = 0;
 
-	if (crypt_random(raw, sizeof(raw)) == -1 ||
-	    b64url_encode(raw, sizeof(raw), out, outsz) != B64URL_LEN(32))
+	if (rawlen > sizeof(raw) || crypt_random(raw, rawlen) == -1 ||
+	    b64url_encode(raw, rawlen, out, outsz) != B64URL_LEN(rawlen))
 		rc = -1;
 	explicit_bzero(raw, sizeof(raw));
 	return rc;
@@ -459,8 +460,8 @@ relay_session_new(struct rctx *c)
 	    MSG_CLIENT_SESSIONS)) != 0)
 		return rc;
 	memset(&c->s, 0, sizeof(c->s));
-	if (relay_random(c->id, sizeof(c->id)) == -1 ||
-	    relay_random(c->s.csrf, sizeof(c->s.csrf)) == -1)
+	if (relay_random(SESSION_RAW_LEN, c->id, sizeof(c->id)) == -1 ||
+	    relay_random(CSRF_RAW_LEN, c->s.csrf, sizeof(c->s.csrf)) == -1)
 		return -1;
 	c->s.state = SESS_NUMBER;
 	c->s.created = c->now;
@@ -485,6 +486,16 @@ relay_session_find(struct rctx *c)
 		c->s.msg = MSG_NONE;
 	c->has_session = 1;
 	return 0;
+}
+
+/* A number for the log: its last two digits only. */
+static const char *
+relay_masked(const char *tn, char *out, size_t outsz)
+{
+	size_t	 n = strlen(tn);
+
+	snprintf(out, outsz, "...%s", n > 2 ? tn + n - 2 : "");
+	return out;
 }
 
 /* Forget the ACME objects of the session (a new number or a restart). */
@@ -631,6 +642,13 @@ der_want(struct der *d, unsigned char tag, struct der *v)
 	return der_next(d, &t, v) == 0 && t == tag ? 0 : -1;
 }
 
+/* Two decimal digits at p (checked by the caller). */
+static int
+der_two(const unsigned char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
 /* UTCTime or GeneralizedTime (RFC 5280 4.1.2.5) for people. */
 static int
 der_time(unsigned char tag, const struct der *v, char *out, size_t outsz)
@@ -638,30 +656,27 @@ der_time(unsigned char tag, const struct der *v, char *out, size_t outsz)
 	static const char *const months[12] = { "January", "February",
 	    "March", "April", "May", "June", "July", "August", "September",
 	    "October", "November", "December" };
-	char	 s[16];
-	int	 y, mo, d, h, mi, n = tag == 0x17 ? 13 : 15, i;
+	const unsigned char	*p = v->p;
+	size_t			 n = tag == 0x17 ? 13 : 15, i;
+	int			 y, mo, d, h, mi;
 
-	if ((tag != 0x17 && tag != 0x18) || v->len != (size_t)n ||
-	    v->p[n - 1] != 'Z')
+	if ((tag != 0x17 && tag != 0x18) || v->len != n || p[n - 1] != 'Z')
 		return -1;
 	for (i = 0; i < n - 1; i++)
-		if (v->p[i] < '0' || v->p[i] > '9')
+		if (p[i] < '0' || p[i] > '9')
 			return -1;
-	memcpy(s, v->p, (size_t)n);
-	s[n] = '\0';
 	if (tag == 0x17) {
-		y = (s[0] - '0') * 10 + (s[1] - '0');
+		y = der_two(p);
 		y += y < 50 ? 2000 : 1900;
-		i = 2;
+		p += 2;
 	} else {
-		y = atoi((s[4] = '\0', s));
-		memcpy(s, v->p, (size_t)n);
-		i = 4;
+		y = der_two(p) * 100 + der_two(p + 2);
+		p += 4;
 	}
-	mo = (s[i] - '0') * 10 + (s[i + 1] - '0');
-	d = (s[i + 2] - '0') * 10 + (s[i + 3] - '0');
-	h = (s[i + 4] - '0') * 10 + (s[i + 5] - '0');
-	mi = (s[i + 6] - '0') * 10 + (s[i + 7] - '0');
+	mo = der_two(p);
+	d = der_two(p + 2);
+	h = der_two(p + 4);
+	mi = der_two(p + 6);
 	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
 		return -1;
 	snprintf(out, outsz, "%d %s %d, %02d:%02d UTC", d, months[mo - 1],
@@ -681,7 +696,10 @@ der_name(struct der name, char *out, size_t outsz)
 	struct der	 rdn, atv, oid, val;
 	unsigned char	 t;
 	size_t		 i, k, n = 0;
+	int		 w;
 
+	if (outsz < 2)
+		return -1;
 	out[0] = '\0';
 	while (name.len > 0) {
 		if (der_want(&name, 0x31, &rdn) == -1)
@@ -698,8 +716,13 @@ der_name(struct der name, char *out, size_t outsz)
 					break;
 			if (i == sizeof(attrs) / sizeof(attrs[0]))
 				continue;
-			n += (size_t)snprintf(out + n, outsz - n, "%s%s=",
+			w = snprintf(out + n, outsz - n, "%s%s=",
 			    n > 0 ? ", " : "", attrs[i].label);
+			if (w < 0 || (size_t)w >= outsz - n) {
+				out[n] = '\0';	/* no room: cut here */
+				return 0;
+			}
+			n += (size_t)w;
 			for (k = 0; k < val.len && n + 1 < outsz; k++)
 				out[n++] = val.p[k] >= 0x20 && val.p[k] < 0x7f ?
 				    (char)val.p[k] : '?';
@@ -736,24 +759,20 @@ der_tnauthlist(struct der exts, char tn[TN_MAX + 1])
 	}
 }
 
-/* Fill the certificate facts of s from the first certificate of pem. */
+/* Fill the certificate facts of s from a certificate's DER. */
 static int
-relay_cert_facts(const char *pem, struct session *s)
+relay_der_facts(const unsigned char *der, size_t len, struct session *s)
 {
 	struct der	 d, cert, tbs, v, validity, nb, na, exts;
-	unsigned char	*der = NULL, t, tna;
-	size_t		 len;
-	int		 rc = -1;
+	unsigned char	 t, tna;
 
-	if (signer_cert_der(pem, &der, &len) == -1)
-		return -1;
 	d.p = der;
 	d.len = len;
 	if (der_want(&d, 0x30, &cert) == -1 ||
 	    der_want(&cert, 0x30, &tbs) == -1)
-		goto out;
+		return -1;
 	if (tbs.len > 0 && tbs.p[0] == 0xa0 && der_next(&tbs, &t, &v) == -1)
-		goto out;
+		return -1;
 	if (der_want(&tbs, 0x02, &v) == -1 ||		/* serialNumber */
 	    der_want(&tbs, 0x30, &v) == -1 ||		/* signature */
 	    der_want(&tbs, 0x30, &v) == -1 ||		/* issuer */
@@ -764,13 +783,23 @@ relay_cert_facts(const char *pem, struct session *s)
 	    -1 || der_want(&tbs, 0x30, &v) == -1 ||	/* subject */
 	    der_name(v, s->cert_subject, sizeof(s->cert_subject)) == -1 ||
 	    der_want(&tbs, 0x30, &v) == -1)		/* key */
-		goto out;
+		return -1;
 	while (tbs.len > 0 && der_next(&tbs, &t, &v) == 0)
 		if (t == 0xa3 && der_want(&v, 0x30, &exts) == 0)
 			der_tnauthlist(exts, s->cert_tn);
-	rc = 0;
-out:
-	if (rc == -1)
+	return 0;
+}
+
+/* The same from the first certificate of a PEM chain. */
+static int
+relay_cert_facts(const char *pem, struct session *s)
+{
+	unsigned char	*der = NULL;
+	size_t		 len;
+	int		 rc = -1;
+
+	if (signer_cert_der(pem, &der, &len) == 0 &&
+	    (rc = relay_der_facts(der, len, s)) == -1)
 		log_err("%s: cannot read the issued certificate", __func__);
 	free(der);
 	return rc;
@@ -797,7 +826,8 @@ relay_keep(struct relay *rl, const struct signer *key, const char *tn,
 		return;
 	snprintf(path, sizeof(path), "%s/%s-%s.key", rl->issued, tn, ts);
 	if (signer_save(key, path) == -1)
-		log_err("%s: the key of +%s was not kept", __func__, tn);
+		log_err("%s: %s: the certificate's key was not kept",
+		    __func__, path);
 	snprintf(path, sizeof(path), "%s/%s-%s.pem", rl->issued, tn, ts);
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0600)) == -1 || write(fd, pem, len) != (ssize_t)len) {
@@ -819,7 +849,7 @@ relay_issue(struct rctx *c, struct acmec *a)
 	unsigned char	 tnder[TNAUTHLIST_DER_MAX], *csr = NULL;
 	size_t		 tnlen = sizeof(tnder), csrlen = 0;
 	const char	*url, *st;
-	char		*pem = NULL;
+	char		*pem = NULL, mask[8];
 
 	s->state = SESS_READY;
 	if (acmec_post(a, s->order_url, "", &order, NULL, 0) == -1 ||
@@ -864,7 +894,8 @@ relay_issue(struct rctx *c, struct acmec *a)
 		s->cert_expiry[0] = '\0';
 	}
 	relay_keep(c->rl, key, s->tn, pem, c->now);
-	log_info("%s: certificate issued for +%s", __func__, s->tn);
+	log_info("%s: certificate issued for %s", __func__,
+	    relay_masked(s->tn, mask, sizeof(mask)));
 	s->state = SESS_DONE;
 	c->chain = pem;
 	pem = NULL;
@@ -890,6 +921,7 @@ relay_start(struct rctx *c, struct form *f)
 	struct session	*s = &c->s;
 	struct acmec	*a;
 	json_object	*order = NULL, *ch = NULL;
+	char		 mask[8];
 	size_t		 i;
 	int		 rc;
 
@@ -928,7 +960,8 @@ relay_start(struct rctx *c, struct form *f)
 		s->sends = 1;
 		s->last_send = c->now;
 		s->tries = CODE_TRIES;
-		log_info("%s: code sent to +%s", __func__, s->tn);
+		log_info("%s: code sent to %s", __func__,
+		    relay_masked(s->tn, mask, sizeof(mask)));
 	}
 	json_object_put(order);
 	json_object_put(ch);
@@ -998,6 +1031,7 @@ relay_resend(struct rctx *c, struct form *f)
 	struct acmec	*a;
 	json_object	*ch = NULL;
 	long		 wait = (long)(s->last_send + RESEND_INTERVAL - c->now);
+	char		 mask[8];
 	int		 rc;
 
 	(void)f;
@@ -1031,7 +1065,8 @@ relay_resend(struct rctx *c, struct form *f)
 		s->sends++;
 		s->last_send = c->now;
 		relay_msg(c, MSG_RESENT, 0);
-		log_info("%s: code sent again to +%s", __func__, s->tn);
+		log_info("%s: code sent again to %s", __func__,
+		    relay_masked(s->tn, mask, sizeof(mask)));
 	}
 	json_object_put(ch);
 	return 0;

@@ -1,7 +1,10 @@
 /* idprover-admin: the operator's tool. */
 #include <sys/stat.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +20,15 @@
 #include "x509.h"
 
 static struct server	 srv;
+static const char	*conf_file;	/* -c, when given */
 
 static int	cmd_init(int, char **);
 static int	cmd_check(int, char **);
 static int	cmd_flush(int, char **);
+static int	cmd_prune(int, char **);
+static int	cmd_stats(int, char **);
+static int	cmd_backup(int, char **);
+static int	cmd_revoke(int, char **);
 
 static const struct {
 	const char	*name;
@@ -31,6 +39,13 @@ static const struct {
 	{ "init", cmd_init, 0, "create the data folder, database, CA, secret" },
 	{ "check-config", cmd_check, 0, "validate the configuration" },
 	{ "sms-flush", cmd_flush, 1, "deliver queued SMS (cron-able)" },
+	{ "prune", cmd_prune, 1, "remove expired nonces, counters, orders, "
+	    "SMS (cron-able)" },
+	{ "stats", cmd_stats, 1, "count accounts, orders, SMS, certificates" },
+	{ "backup", cmd_backup, 1, "DIR: copy the data folder into DIR "
+	    "(while running)" },
+	{ "revoke", cmd_revoke, 1, "SERIAL-HEX [--reason N]: revoke a "
+	    "certificate" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -40,7 +55,7 @@ usage(void)
 {
 	size_t	 i;
 
-	fprintf(stderr, "usage: idprover-admin [-c config] command\n");
+	fprintf(stderr, "usage: idprover-admin [-c config] command [args]\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(stderr, "  %-14s %s\n", cmds[i].name, cmds[i].help);
 	exit(2);
@@ -139,6 +154,326 @@ cmd_flush(int argc, char **argv)
 	return failed > 0 ? 3 : 0;
 }
 
+static int
+cmd_prune(int argc, char **argv)
+{
+	long	 removed = 0;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	if (store_prune(srv.st, (int64_t)time(NULL), &removed) != STORE_OK) {
+		fprintf(stderr, "idprover-admin: prune failed\n");
+		return 1;
+	}
+	printf("prune: %ld expired records removed\n", removed);
+	return 0;
+}
+
+static int
+count_one(void *arg, const struct cert *c)
+{
+	(void)c;
+	(*(long *)arg)++;
+	return 0;
+}
+
+static int
+cmd_stats(int argc, char **argv)
+{
+	static const char *const ostate[ORDER__MAX] = { "pending", "ready",
+	    "processing", "valid", "invalid" };
+	static const char *const sstate[OUTBOX__MAX] = { "queued", "sent",
+	    "failed" };
+	long	 accounts, orders[ORDER__MAX], sms[OUTBOX__MAX], certs;
+	long	 revoked = 0;
+	int	 i, rc;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	if (store_stats(srv.st, &accounts, orders, sms, &certs) != STORE_OK) {
+		fprintf(stderr, "idprover-admin: stats failed\n");
+		return 1;
+	}
+	if (store_begin(srv.st) != STORE_OK)
+		return 1;
+	rc = store_revoked(srv.st, count_one, &revoked);
+	store_abort(srv.st);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "idprover-admin: stats failed\n");
+		return 1;
+	}
+	printf("accounts %ld\n", accounts);
+	for (i = 0; i < ORDER__MAX; i++)
+		printf("orders.%s %ld\n", ostate[i], orders[i]);
+	for (i = 0; i < OUTBOX__MAX; i++)
+		printf("sms.%s %ld\n", sstate[i], sms[i]);
+	printf("certificates %ld\n", certs);
+	printf("certificates.revoked %ld\n", revoked);
+	return 0;
+}
+
+/* Copy one file (mode 0600 by the umask), refusing to overwrite. */
+static int
+copy_file(const char *from, const char *to)
+{
+	char	 buf[8192];
+	ssize_t	 n;
+	int	 in, out, rc = -1;
+
+	if ((in = open(from, O_RDONLY)) == -1) {
+		fprintf(stderr, "idprover-admin: %s: %s\n", from,
+		    strerror(errno));
+		return -1;
+	}
+	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
+		fprintf(stderr, "idprover-admin: %s: %s\n", to,
+		    strerror(errno));
+		close(in);
+		return -1;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	if (n == 0 && fsync(out) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "idprover-admin: copying %s: %s\n", from,
+		    strerror(errno));
+	close(in);
+	if (close(out) == -1)
+		rc = -1;
+	return rc;
+}
+
+static int
+dir_empty(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 empty = 1;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while (empty && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* dir/name into buf; -1 when it does not fit. */
+static int
+joinpath(char *buf, size_t size, const char *dir, const char *name)
+{
+	int	 n = snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size) {
+		fprintf(stderr, "idprover-admin: %s: path too long\n", dir);
+		return -1;
+	}
+	return 0;
+}
+
+/* The configuration file config_load read, if any (same order). */
+static const char *
+loaded_config(char *buf, size_t size)
+{
+	const char	*f = conf_file, *var;
+	struct stat	 sb;
+
+	if (f == NULL)
+		f = getenv("IDPROVER_CONF");
+	if (f != NULL && f[0] != '\0')
+		return f;
+	var = getenv("IDPROVER_VAR");
+	snprintf(buf, size, "%s/idprover.conf", var != NULL && var[0] != '\0' ?
+	    var : "./var");
+	return stat(buf, &sb) == 0 ? buf : NULL;
+}
+
+/* Does path lie inside the data folder (so that a copy below DIR stands
+ * in for it)? */
+static int
+in_data_dir(const char *path, const char *rel)
+{
+	char	 want[PATH_LEN + 64];
+
+	snprintf(want, sizeof(want), "%s/%s", srv.cfg.data_dir, rel);
+	return strcmp(path, want) == 0;
+}
+
+static int
+cmd_backup(int argc, char **argv)
+{
+	char		 to[PATH_LEN + 64], from[PATH_LEN + 64], cbuf[PATH_LEN + 32];
+	const char	*dir, *cf;
+	struct stat	 sb;
+
+	if (argc != 2)
+		usage();
+	dir = argv[1];
+	if (mkdir(dir, 0700) == -1) {
+		if (errno != EEXIST || stat(dir, &sb) == -1 ||
+		    !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "idprover-admin: %s: %s\n", dir,
+			    strerror(errno));
+			return 1;
+		}
+		if (!dir_empty(dir)) {
+			fprintf(stderr, "idprover-admin: %s: not empty; back "
+			    "up into a new folder\n", dir);
+			return 1;
+		}
+	}
+	/* The database: a consistent hot copy. */
+	if (joinpath(to, sizeof(to), dir, "db") == -1)
+		return 1;
+	if (store_backup(srv.st, to) != STORE_OK) {
+		fprintf(stderr, "idprover-admin: backup of %s failed\n",
+		    srv.cfg.db_dir);
+		return 1;
+	}
+	/* The secret, the CA and the configuration. */
+	if (joinpath(from, sizeof(from), srv.cfg.data_dir, "secret") == -1 ||
+	    joinpath(to, sizeof(to), dir, "secret") == -1 ||
+	    copy_file(from, to) == -1)
+		return 1;
+	if (joinpath(to, sizeof(to), dir, "ca") == -1 ||
+	    (mkdir(to, 0700) == -1 && errno != EEXIST) ||
+	    joinpath(to, sizeof(to), dir, "ca/ca.key") == -1 ||
+	    copy_file(srv.cfg.ca_key, to) == -1 ||
+	    joinpath(to, sizeof(to), dir, "ca/ca.pem") == -1 ||
+	    copy_file(srv.cfg.ca_cert, to) == -1)
+		return 1;
+	if (access(srv.cfg.relay_key, R_OK) == 0) {
+		if (joinpath(to, sizeof(to), dir, "relay") == -1 ||
+		    (mkdir(to, 0700) == -1 && errno != EEXIST) ||
+		    joinpath(to, sizeof(to), dir, "relay/account.key") == -1 ||
+		    copy_file(srv.cfg.relay_key, to) == -1)
+			return 1;
+	}
+	if ((cf = loaded_config(cbuf, sizeof(cbuf))) != NULL &&
+	    (joinpath(to, sizeof(to), dir, "idprover.conf") == -1 ||
+	    copy_file(cf, to) == -1))
+		return 1;
+	if (!in_data_dir(srv.cfg.db_dir, "db") ||
+	    !in_data_dir(srv.cfg.ca_key, "ca/ca.key") ||
+	    !in_data_dir(srv.cfg.ca_cert, "ca/ca.pem"))
+		fprintf(stderr, "idprover-admin: warning: the configuration "
+		    "names db_dir, ca_key or ca_cert outside the data folder; "
+		    "the copy in %s/idprover.conf still points there\n", dir);
+	printf("backup: %s (use it as IDPROVER_VAR)\n", dir);
+	return 0;
+}
+
+/* A serial number in hex (optionally 0x-prefixed, with ':' between
+ * octets as certtool and openssl print them), left-padded to SERIAL_LEN
+ * octets as stored. */
+static int
+parse_serial(const char *s, unsigned char out[SERIAL_LEN])
+{
+	char		 hex[2 * SERIAL_LEN + 2];
+	size_t		 n = 0, i;
+	const char	*p;
+
+	if (strncmp(s, "0x", 2) == 0 || strncmp(s, "0X", 2) == 0)
+		s += 2;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == ':')
+			continue;
+		if (!isxdigit((unsigned char)*p))
+			return -1;
+		if (n == 0 && *p == '0')	/* leading zeros */
+			continue;
+		if (n >= 2 * SERIAL_LEN)
+			return -1;
+		hex[n++] = (char)tolower((unsigned char)*p);
+	}
+	if (p == s)
+		return -1;
+	memset(out, 0, SERIAL_LEN);
+	for (i = 0; i < n; i++) {
+		int	 v = isdigit((unsigned char)hex[n - 1 - i]) ?
+		    hex[n - 1 - i] - '0' : hex[n - 1 - i] - 'a' + 10;
+
+		out[SERIAL_LEN - 1 - i / 2] |= (unsigned char)(i % 2 ? v << 4 :
+		    v);
+	}
+	return 0;
+}
+
+/* Mark a certificate revoked, as acme_revoke does for an ACME request. */
+static void
+cert_mark_revoked(struct cert *c, int reason, time_t now)
+{
+	c->revoked = 1;
+	c->reason = (int8_t)reason;
+	c->revoked_at = (int64_t)now;
+}
+
+static int
+cmd_revoke(int argc, char **argv)
+{
+	unsigned char	 serial[SERIAL_LEN];
+	char		 id[ID_LEN + 1], *end;
+	struct cert	 c;
+	long		 v;
+	int		 reason = -1, rc, try;
+
+	if (argc == 4 && strcmp(argv[2], "--reason") == 0) {
+		errno = 0;
+		v = strtol(argv[3], &end, 10);
+		if (errno != 0 || end == argv[3] || *end != '\0' ||
+		    (v != 0 && v != 1 && v != 3 && v != 4 && v != 5)) {
+			fprintf(stderr, "idprover-admin: --reason must be one "
+			    "of 0, 1, 3, 4, 5 (RFC 5280 CRLReason)\n");
+			return 2;
+		}
+		reason = (int)v;
+	} else if (argc != 2)
+		usage();
+	if (parse_serial(argv[1], serial) == -1) {
+		fprintf(stderr, "idprover-admin: %s: not a serial number in "
+		    "hex (at most %d octets)\n", argv[1], SERIAL_LEN);
+		return 2;
+	}
+	for (try = 0; try < 8; try++) {
+		if (store_begin(srv.st) != STORE_OK)
+			return 1;
+		rc = store_serial_get(srv.st, serial, id);
+		if (rc == STORE_OK)
+			rc = store_cert_get(srv.st, id, &c);
+		if (rc == STORE_NOTFOUND) {
+			store_abort(srv.st);
+			fprintf(stderr, "idprover-admin: %s: no certificate "
+			    "with this serial was issued here\n", argv[1]);
+			return 1;
+		}
+		if (rc == STORE_OK && c.revoked) {
+			store_abort(srv.st);
+			fprintf(stderr, "idprover-admin: %s: already revoked\n",
+			    argv[1]);
+			return 1;
+		}
+		if (rc == STORE_OK) {
+			cert_mark_revoked(&c, reason, time(NULL));
+			rc = store_cert_put(srv.st, &c);
+		}
+		if (rc == STORE_OK && store_commit(srv.st, 1) == STORE_OK) {
+			printf("revoke: certificate %s (order %s) revoked\n",
+			    argv[1], id);
+			return 0;
+		}
+		store_abort(srv.st);
+		if (!store_retry(srv.st))
+			break;
+	}
+	fprintf(stderr, "idprover-admin: revoke failed\n");
+	return 1;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -149,9 +484,9 @@ main(int argc, char *argv[])
 
 	umask(077);
 	log_set_name("idprover-admin");
-	while ((ch = getopt(argc, argv, "c:")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:")) != -1) {
 		if (ch == 'c')
-			conf = optarg;
+			conf = conf_file = optarg;
 		else
 			usage();
 	}

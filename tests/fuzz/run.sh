@@ -28,6 +28,8 @@ cflags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $pkgcflags
 san="address,undefined"
 
 mkdir -p "$out/lib" "$out/corpus" || exit 2
+# Build output and working corpora are never part of the tree.
+[ -f "$out/.gitignore" ] || echo '*' >"$out/.gitignore"
 
 # The library, instrumented for coverage but without libFuzzer's main.
 echo "building lib/*.c"

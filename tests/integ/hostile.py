@@ -15,7 +15,6 @@ adds what a hostile client needs beyond it:
 """
 
 import json
-import os
 import socket
 import ssl
 import time
@@ -442,9 +441,3 @@ class Custom(Probe):
     def after(self):
         return self._a(self.state)
 
-
-def env_or_die(names):
-    missing = [n for n in names if not os.environ.get(n)]
-    if missing:
-        raise SystemExit("run through tests/integ/run.sh (missing %s)" %
-                         ", ".join(missing))

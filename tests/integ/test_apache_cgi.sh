@@ -31,6 +31,7 @@ with_server() {	# mode label checks...
 }
 
 with_server cgi "Apache CGI" idpa_location_checks idpa_enroll
+with_server htaccess-cgi ".htaccess, CGI" idpa_location_checks
 with_server lighttpd-cgi "lighttpd CGI" idpa_location_checks
 
 idpa_done

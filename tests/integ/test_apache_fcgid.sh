@@ -33,10 +33,18 @@ with_server() {	# mode label checks...
 	idp_apache_stop
 }
 
+# spawn-fcgi pid files end without a newline: read each on its own.
+idpa_spawned_pids() {
+	local f
+	for f in "$IDPA_RUN"/*.spawn.pid; do
+		[ -f "$f" ] && { cat "$f"; echo; }
+	done
+}
+
 # The programs run as the Apache user (www-data when started as root).
 idpa_programs_user() {	# label
 	local users
-	users=$(for p in $(idpa_descendants "$IDPA_PID") $(cat "$IDPA_RUN"/*.spawn.pid 2>/dev/null); do
+	users=$(for p in $(idpa_descendants "$IDPA_PID") $(idpa_spawned_pids); do
 		tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null |
 		    grep -q 'cgi-bin/\|\.fcgi' && ps -o user= -p "$p"
 	done | sort -u | tr '\n' ' ')
@@ -45,7 +53,7 @@ idpa_programs_user() {	# label
 }
 
 with_server fcgid "mod_fcgid" idpa_location_checks idpa_enroll
-with_server htaccess ".htaccess (mod_fcgid)" idpa_location_checks
+with_server htaccess-fcgid ".htaccess, mod_fcgid" idpa_location_checks
 command -v spawn-fcgi >/dev/null 2>&1 &&
 	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks
 

@@ -842,8 +842,9 @@ static const struct {
 	    PROB_MALFORMED },
 	{ "signature-padded", "{\"protected\":\"" GOOD_P64 "\",\"payload\":"
 	    "\"e30\",\"signature\":\"" SIG64 "==\"}", PROB_MALFORMED },
+	/* "" is the base64url of no octets: refused by jws_verify. */
 	{ "signature-empty", "{\"protected\":\"" GOOD_P64 "\",\"payload\":"
-	    "\"e30\",\"signature\":\"\"}", PROB_MALFORMED },
+	    "\"e30\",\"signature\":\"\"}", PROB_NONE },
 	{ "signature-dot", "{\"protected\":\"" GOOD_P64 "\",\"payload\":"
 	    "\"e30\",\"signature\":\"AAAA.AAAA\"}", PROB_MALFORMED },
 	{ "trailing-garbage", "{\"protected\":\"" GOOD_P64 "\",\"payload\":"
@@ -967,6 +968,18 @@ test_signed(void **state)
 	 * refuses before any signature check. */
 	body = mkjws(HDR_KID("ES256"), "{}", SIG_ED);
 	assert_int_equal(parse(body, JWS_OUTER, &j), PROB_NONE);
+	assert_int_equal(jws_verify(j, ed, detail, sizeof(detail)),
+	    PROB_MALFORMED);
+	assert_int_equal(jws_verify(j, p256, detail, sizeof(detail)),
+	    PROB_MALFORMED);
+	jws_free(j);
+	free(body);
+
+	/* An empty signature parses but verifies with no key. */
+	body = mkjws(HDR_KID("EdDSA"), "{}", SIG_ED);
+	memcpy(strstr(body, "\"signature\":\"") + 13, "\"}", 3);
+	assert_int_equal(parse(body, JWS_OUTER, &j), PROB_NONE);
+	assert_int_equal(j->siglen, 0);
 	assert_int_equal(jws_verify(j, ed, detail, sizeof(detail)),
 	    PROB_MALFORMED);
 	assert_int_equal(jws_verify(j, p256, detail, sizeof(detail)),
