@@ -25,7 +25,7 @@ SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 endif
 
 PROGS	 = directory new-nonce new-account account key-change new-order \
-	   order finalize authz challenge cert revoke-cert crl
+	   order finalize authz challenge cert revoke-cert crl relay
 TOOLS	 = idprover-admin idprover-client
 
 LIBSRC	 = $(wildcard lib/*.c)

@@ -25,6 +25,7 @@
 #include "session.h"
 #include "sign.h"
 #include "tmpl.h"
+#include "x509.h"
 #include "tnauthlist.h"
 
 #define RELAY_RETRIES	8	/* attempts of a request after deadlocks */
@@ -595,198 +596,27 @@ relay_chall_status(struct rctx *c, json_object *ch)
 	return 0;
 }
 
-/*
- * The certificate: the facts shown on the result page, read from the
- * leaf's DER. Only what we show is read: notAfter, the subject, and the
- * TNAuthList extension (RFC 5280 4.1, RFC 8226 9).
- * XXX: belongs behind lib/x509.h (GnuTLS) as x509_cert_info(); this
- * bounded walker keeps the relay free of GnuTLS until it exists.
- */
-
-struct der {
-	const unsigned char	*p;
-	size_t			 len;
-};
-
-/* Take the next TLV of d: low tag numbers, definite lengths only. */
-static int
-der_next(struct der *d, unsigned char *tag, struct der *v)
-{
-	size_t	 len, i = 2, n;
-
-	if (d->len < 2 || (d->p[0] & 0x1f) == 0x1f)
-		return -1;
-	*tag = d->p[0];
-	len = d->p[1];
-	if (len & 0x80) {
-		n = len & 0x7f;
-		if (n == 0 || n > 3 || d->len - 2 < n)
-			return -1;
-		for (len = 0; n > 0; n--)
-			len = len << 8 | d->p[i++];
-	}
-	if (len > d->len - i)
-		return -1;
-	v->p = d->p + i;
-	v->len = len;
-	d->p += i + len;
-	d->len -= i + len;
-	return 0;
-}
-
-static int
-der_want(struct der *d, unsigned char tag, struct der *v)
-{
-	unsigned char	 t;
-
-	return der_next(d, &t, v) == 0 && t == tag ? 0 : -1;
-}
-
-/* Two decimal digits at p (checked by the caller). */
-static int
-der_two(const unsigned char *p)
-{
-	return (p[0] - '0') * 10 + (p[1] - '0');
-}
-
-/* UTCTime or GeneralizedTime (RFC 5280 4.1.2.5) for people. */
-static int
-der_time(unsigned char tag, const struct der *v, char *out, size_t outsz)
-{
-	static const char *const months[12] = { "January", "February",
-	    "March", "April", "May", "June", "July", "August", "September",
-	    "October", "November", "December" };
-	const unsigned char	*p = v->p;
-	size_t			 n = tag == 0x17 ? 13 : 15, i;
-	int			 y, mo, d, h, mi;
-
-	if ((tag != 0x17 && tag != 0x18) || v->len != n || p[n - 1] != 'Z')
-		return -1;
-	for (i = 0; i < n - 1; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-	if (tag == 0x17) {
-		y = der_two(p);
-		y += y < 50 ? 2000 : 1900;
-		p += 2;
-	} else {
-		y = der_two(p) * 100 + der_two(p + 2);
-		p += 4;
-	}
-	mo = der_two(p);
-	d = der_two(p + 2);
-	h = der_two(p + 4);
-	mi = der_two(p + 6);
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
-		return -1;
-	snprintf(out, outsz, "%d %s %d, %02d:%02d UTC", d, months[mo - 1],
-	    y, h, mi);
-	return 0;
-}
-
-/* A Name as "CN=..., O=..." (RFC 4514 short names we know). */
-static int
-der_name(struct der name, char *out, size_t outsz)
-{
-	static const struct {
-		unsigned char	 last;		/* 2.5.4.last */
-		const char	*label;
-	} attrs[] = { { 3, "CN" }, { 6, "C" }, { 7, "L" }, { 8, "ST" },
-	    { 10, "O" }, { 11, "OU" } };
-	struct der	 rdn, atv, oid, val;
-	unsigned char	 t;
-	size_t		 i, k, n = 0;
-	int		 w;
-
-	if (outsz < 2)
-		return -1;
-	out[0] = '\0';
-	while (name.len > 0) {
-		if (der_want(&name, 0x31, &rdn) == -1)
-			return -1;
-		while (rdn.len > 0) {
-			if (der_want(&rdn, 0x30, &atv) == -1 ||
-			    der_want(&atv, 0x06, &oid) == -1 ||
-			    der_next(&atv, &t, &val) == -1)
-				return -1;
-			for (i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++)
-				if (oid.len == 3 && oid.p[0] == 0x55 &&
-				    oid.p[1] == 0x04 &&
-				    oid.p[2] == attrs[i].last)
-					break;
-			if (i == sizeof(attrs) / sizeof(attrs[0]))
-				continue;
-			w = snprintf(out + n, outsz - n, "%s%s=",
-			    n > 0 ? ", " : "", attrs[i].label);
-			if (w < 0 || (size_t)w >= outsz - n) {
-				out[n] = '\0';	/* no room: cut here */
-				return 0;
-			}
-			n += (size_t)w;
-			for (k = 0; k < val.len && n + 1 < outsz; k++)
-				out[n++] = val.p[k] >= 0x20 && val.p[k] < 0x7f ?
-				    (char)val.p[k] : '?';
-			out[n] = '\0';
-			if (n + 1 >= outsz)
-				return 0;
-		}
-	}
-	return 0;
-}
-
-/* The number in the TNAuthList extension, if any. */
+/* notAfter for people: "26 December 2026, 17:59 UTC". */
 static void
-der_tnauthlist(struct der exts, char tn[TN_MAX + 1])
+relay_time(time_t t, char *out, size_t outsz)
 {
-	static const unsigned char oid_tnal[] = { 0x2b, 0x06, 0x01, 0x05,
-	    0x05, 0x07, 0x01, 0x1a };		/* 1.3.6.1.5.5.7.1.26 */
-	struct der	 ext, oid, val;
-	unsigned char	 t;
+	struct tm	 tm;
 
-	while (exts.len > 0 && der_want(&exts, 0x30, &ext) == 0) {
-		if (der_want(&ext, 0x06, &oid) == -1)
-			return;
-		if (ext.len > 0 && ext.p[0] == 0x01 &&
-		    der_next(&ext, &t, &val) == -1)
-			return;
-		if (der_want(&ext, 0x04, &val) == -1)
-			return;
-		if (oid.len == sizeof(oid_tnal) &&
-		    memcmp(oid.p, oid_tnal, oid.len) == 0) {
-			tnauthlist_parse(val.p, val.len, tn, NULL, 0);
-			return;
-		}
-	}
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, outsz, "%-d %B %Y, %H:%M UTC", &tm) == 0)
+		snprintf(out, outsz, "?");
 }
 
-/* Fill the certificate facts of s from a certificate's DER. */
+/* The facts shown on the result page, from a certificate's DER. */
 static int
 relay_der_facts(const unsigned char *der, size_t len, struct session *s)
 {
-	struct der	 d, cert, tbs, v, validity, nb, na, exts;
-	unsigned char	 t, tna;
+	time_t	 na;
 
-	d.p = der;
-	d.len = len;
-	if (der_want(&d, 0x30, &cert) == -1 ||
-	    der_want(&cert, 0x30, &tbs) == -1)
+	if (x509_cert_info(der, len, s->cert_tn, s->cert_subject,
+	    sizeof(s->cert_subject), &na) == -1)
 		return -1;
-	if (tbs.len > 0 && tbs.p[0] == 0xa0 && der_next(&tbs, &t, &v) == -1)
-		return -1;
-	if (der_want(&tbs, 0x02, &v) == -1 ||		/* serialNumber */
-	    der_want(&tbs, 0x30, &v) == -1 ||		/* signature */
-	    der_want(&tbs, 0x30, &v) == -1 ||		/* issuer */
-	    der_want(&tbs, 0x30, &validity) == -1 ||
-	    der_next(&validity, &t, &nb) == -1 ||
-	    der_next(&validity, &tna, &na) == -1 ||
-	    der_time(tna, &na, s->cert_expiry, sizeof(s->cert_expiry)) ==
-	    -1 || der_want(&tbs, 0x30, &v) == -1 ||	/* subject */
-	    der_name(v, s->cert_subject, sizeof(s->cert_subject)) == -1 ||
-	    der_want(&tbs, 0x30, &v) == -1)		/* key */
-		return -1;
-	while (tbs.len > 0 && der_next(&tbs, &t, &v) == 0)
-		if (t == 0xa3 && der_want(&v, 0x30, &exts) == 0)
-			der_tnauthlist(exts, s->cert_tn);
+	relay_time(na, s->cert_expiry, sizeof(s->cert_expiry));
 	return 0;
 }
 
