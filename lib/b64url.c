@@ -6,8 +6,7 @@
 
 #include "b64url.h"
 
-static const char alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char alphabet[] = B64URL_ALPHABET;
 
 /* Value of a base64url character, or -1. */
 static int

@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#define B64URL_ALPHABET	\
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 /* Encoded length of n octets, without the NUL. */
 #define B64URL_LEN(n)	(((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
 

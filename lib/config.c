@@ -15,7 +15,7 @@
 #include "json.h"
 
 #define DEFAULT_TEMPLATE "{platform} verification code: {code}. Valid " \
-	"{minutes} min. Enter it only in {platform}."
+	"{minutes} min. Enter it only in {platform}.\n{link}"
 
 enum ctype { C_STR, C_LONG, C_PREFIXES };
 
@@ -191,8 +191,9 @@ config_file(struct config *c, const char *file, char *err, size_t errsz)
 		return -1;
 	if ((o = json_parse_object(text, len)) == NULL) {
 		free(text);
-		return config_err(err, errsz, "%s: not a JSON object (or a "
-		    "duplicate key)", file);
+		return config_err(err, errsz, "%s: not a strict JSON object "
+		    "(a syntax error, a duplicate key, or a number out of "
+		    "range)", file);
 	}
 	free(text);
 	json_object_object_foreach(o, k, v) {
@@ -250,18 +251,23 @@ config_derive(char *dst, size_t size, const char *dir, const char *rel)
 static int
 config_check(struct config *c, char *err, size_t errsz)
 {
-	const char	*p;
+	const char	*host, *p;
 	size_t		 n;
 
-	if (strncmp(c->base_url, "https://", 8) != 0 &&
-	    strncmp(c->base_url, "http://", 7) != 0)
+	host = strncmp(c->base_url, "https://", 8) == 0 ? c->base_url + 8 :
+	    strncmp(c->base_url, "http://", 7) == 0 ? c->base_url + 7 : NULL;
+	if (host == NULL || host[0] == '\0' || host[0] == '/' ||
+	    host[0] == ':')
 		return config_err(err, errsz, "base_url: must be an http(s) "
-		    "URL");
+		    "URL with a host");
+	if (strlen(c->base_url) + sizeof("/directory") > URL_MAX)
+		return config_err(err, errsz, "base_url: longer than %zu "
+		    "characters", URL_MAX - sizeof("/directory"));
 	n = strlen(c->base_url);
-	if (n > 0 && c->base_url[n - 1] == '/')
+	if (c->base_url[n - 1] == '/')
 		c->base_url[n - 1] = '\0';
 	if (c->local_prefix[0] == '\0') {
-		p = strchr(c->base_url + 8, '/');
+		p = strchr(host, '/');
 		strcpy(c->local_prefix, p == NULL ? "" : p);
 	}
 	if (c->cert_days > c->cert_max_days)

@@ -95,6 +95,8 @@ problem_write(struct req *r)
 	json_object	*o, *a;
 	int		 i;
 
+	if (r->prob >= PROB__MAX)
+		r->prob = PROB_SERVER_INTERNAL;
 	if ((o = problem_object(r->prob, r->detail)) == NULL)
 		return -1;
 	json_object_object_add(o, "status",

@@ -27,8 +27,7 @@ path_id(struct req *r, const char *prefix, char id[ID_LEN + 1],
 	if (strncmp(r->path, prefix, plen) != 0)
 		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
 	p = r->path + plen;
-	if (strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789-_") != ID_LEN || (p[ID_LEN] != '\0' &&
+	if (strspn(p, B64URL_ALPHABET) != ID_LEN || (p[ID_LEN] != '\0' &&
 	    p[ID_LEN] != '/'))
 		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
 	memcpy(id, p, ID_LEN);
@@ -60,32 +59,74 @@ time_days(long y, long m, long d)
 	return era * 146097 + doe - 719468;
 }
 
+/* The number of n digits at s, or -1 when one is not a digit. */
+static int
+time_num(const char *s, int n)
+{
+	int	 v = 0, i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + s[i] - '0';
+	}
+	return v;
+}
+
+static int
+time_mdays(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+	    31, 30, 31 };
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* The zone after the seconds (and fraction): *off gets its offset in
+ * seconds. -1 when malformed. */
+static int
+time_zone(const char *z, long *off)
+{
+	int	 oh, om;
+
+	*off = 0;
+	if ((z[0] == 'Z' || z[0] == 'z') && z[1] == '\0')
+		return 0;
+	if ((z[0] != '+' && z[0] != '-') || strlen(z) != 6 || z[3] != ':' ||
+	    (oh = time_num(z + 1, 2)) < 0 || (om = time_num(z + 4, 2)) < 0 ||
+	    oh > 23 || om > 59)
+		return -1;
+	*off = (z[0] == '+' ? 1 : -1) * (long)(oh * 3600 + om * 60);
+	return 0;
+}
+
 int
 time_parse(const char *s, time_t *out)
 {
-	int	 y, mo, d, h, mi, sec, n = 0, oh = 0, om = 0, sign = 0;
-	size_t	 len = strlen(s), i;
+	int		 y, mo, d, h, mi, sec;
+	size_t		 i = 19;
+	long		 off;
 
-	if (len < 20 || len > 35 || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n",
-	    &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
+	if (strlen(s) < 20 || strlen(s) > 40 || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != 't') || s[13] != ':' || s[16] != ':')
 		return -1;
-	if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't'))
+	if ((y = time_num(s, 4)) < 1970 || (mo = time_num(s + 5, 2)) < 1 ||
+	    mo > 12 || (d = time_num(s + 8, 2)) < 1 ||
+	    d > time_mdays(y, mo) || (h = time_num(s + 11, 2)) < 0 ||
+	    h > 23 || (mi = time_num(s + 14, 2)) < 0 || mi > 59 ||
+	    (sec = time_num(s + 17, 2)) < 0 || sec > 60)
 		return -1;
-	i = 19;
-	if (s[i] == '.')
-		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
-			;
-	if ((s[i] == 'Z' || s[i] == 'z') && s[i + 1] == '\0')
-		sign = 0;
-	else if ((s[i] == '+' || s[i] == '-') && strlen(s + i) == 6 &&
-	    sscanf(s + i + 1, "%2d:%2d", &oh, &om) == 2 && s[i + 3] == ':')
-		sign = s[i] == '+' ? 1 : -1;
-	else
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || oh > 23 || om > 59 || y < 1970 || y > 9999)
+	if (s[i] == '.') {
+		if (s[++i] < '0' || s[i] > '9')
+			return -1;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	if (time_zone(s + i, &off) == -1)
 		return -1;
 	*out = (time_t)time_days(y, mo, d) * 86400 + h * 3600 + mi * 60 +
-	    sec - sign * (oh * 3600 + om * 60);
+	    sec - off;
 	return 0;
 }

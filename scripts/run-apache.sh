@@ -15,6 +15,9 @@
 #   IDPROVER_BASE_URL    external base URL (default https://localhost:PORT/acme)
 #   IDPROVER_SMS_GATEWAY where SMS go (default: the file $IDPROVER_VAR/sms.log)
 #   IDPROVER_CONF        optional JSON configuration file
+#   IDPROVER_TEMPLATES   templates of the relay page (default <source>/templates);
+#                        IDPROVER_RELAY_URL, IDPROVER_RELAY_DIRECTORY and
+#                        IDPROVER_RELAY_CAFILE are passed on when set
 #   IDPROVER_MAX_PROCS   FastCGI processes per program at most (default 2)
 #   IDPROVER_RUN_DIR     pid file, logs, sockets (default $IDPROVER_VAR/run-apache)
 #   IDPROVER_BUILD       build output folder (default <source>/build)
@@ -87,6 +90,7 @@ setup_env() {
 		die "IDPROVER_PORT out of range: $PORT"
 	IDPROVER_VAR=$(abspath "${IDPROVER_VAR:-./var}")
 	IDPROVER_BASE_URL=${IDPROVER_BASE_URL:-https://localhost:$PORT/acme}
+	IDPROVER_TEMPLATES=${IDPROVER_TEMPLATES:-$top/templates}
 	BUILD=${IDPROVER_BUILD:-$top/build}
 	case $BUILD in
 	/*) ;;
@@ -112,7 +116,7 @@ setup_env() {
 	RUN_GROUP=$(id -gn "$RUN_USER" 2>/dev/null) ||
 		die "no such user: $RUN_USER"
 	MODULES_DIR=$(find_modules)
-	export IDPROVER_VAR IDPROVER_BASE_URL
+	export IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_TEMPLATES
 }
 
 have_ipv6() {
@@ -153,6 +157,17 @@ render() {
 	if_sms='#'
 	sms=${IDPROVER_SMS_GATEWAY:-}
 	[ -n "$sms" ] && if_sms=''
+	# Optional settings: "@IF_X@" is "" when the variable is set, else "#".
+	opt=''
+	for x in TEMPLATES RELAY_URL RELAY_DIRECTORY RELAY_CAFILE; do
+		eval "v=\${IDPROVER_$x:-}"
+		if [ -n "$v" ]; then
+			opt="$opt -e s|@IF_$x@||g"
+		else
+			opt="$opt -e s|@IF_$x@|#|g"
+		fi
+		opt="$opt -e s|@IDPROVER_$x@|$(sed_value "$v")|g"
+	done
 	# URL path of the base URL, with a trailing slash (.htaccess).
 	base_path=$(printf '%s' "$IDPROVER_BASE_URL" |
 	    sed -e 's|^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*||' -e 's|/*$||')/
@@ -189,7 +204,7 @@ render() {
 	    -e "s|@GROUP@|$RUN_GROUP|g" \
 	    -e "s|@HTACCESS_BASE@|$(sed_value "$base_path")|g" \
 	    -e "s|@HANDLER@|$handler|g" \
-	    $progs "$tmpl" > "$out"
+	    $opt $progs "$tmpl" > "$out"
 	if grep -n '@[A-Za-z_-]*@' "$out" >&2; then
 		rm -f "$out"
 		die "unrendered placeholders in $tmpl"
@@ -379,6 +394,7 @@ start() {
 	  ACME directory:  $dir_url
 	  TLS trust (CA):  $IDPROVER_VAR/tls/ca.pem
 	  issuing CA:      $IDPROVER_VAR/ca/ca.pem
+	  relay page:      https://localhost:$PORT/relay
 	  SMS codes land:  $sms_where
 	  logs:            $RUN_DIR/error.log, $RUN_DIR/access.log
 	  try:  curl --cacert $IDPROVER_VAR/tls/ca.pem $dir_url

@@ -449,6 +449,19 @@ T.done()
 PY
 }
 
+# The relay page (when built) answers with its HTML page.
+idpa_relay_check() {	# label
+	local out
+	[ -x "$IDP_BUILD/cgi-bin/relay" ] || return 0
+	out=$(curl -sS -o /dev/null -w '%{http_code} %{content_type}' \
+	    --noproxy "*" --max-time 10 --cacert "$IDPA_TLS_CA" \
+	    "https://localhost:$IDPA_PORT/relay" 2>&1)
+	case $out in
+	"200 text/html"*) idpa_ok 0 "$1: the relay page answers" ;;
+	*) idpa_ok 1 "$1: the relay page answers" "$out" ;;
+	esac
+}
+
 # tests/integ/test_enroll.py against this server.
 idpa_enroll() {	# label
 	local label=$1

@@ -30,8 +30,8 @@ with_server() {	# mode label checks...
 	idp_apache_stop
 }
 
-with_server cgi "Apache CGI" idpa_location_checks idpa_enroll
+with_server cgi "Apache CGI" idpa_location_checks idpa_relay_check idpa_enroll
 with_server htaccess-cgi ".htaccess, CGI" idpa_location_checks
-with_server lighttpd-cgi "lighttpd CGI" idpa_location_checks
+with_server lighttpd-cgi "lighttpd CGI" idpa_location_checks idpa_relay_check
 
 idpa_done

@@ -52,9 +52,9 @@ idpa_programs_user() {	# label
 	idpa_ok $? "$1: the programs run as $IDPA_USER" "users: $users"
 }
 
-with_server fcgid "mod_fcgid" idpa_location_checks idpa_enroll
+with_server fcgid "mod_fcgid" idpa_location_checks idpa_relay_check idpa_enroll
 with_server htaccess-fcgid ".htaccess, mod_fcgid" idpa_location_checks
 command -v spawn-fcgi >/dev/null 2>&1 &&
-	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks
+	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks idpa_relay_check
 
 idpa_done

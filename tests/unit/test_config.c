@@ -277,9 +277,9 @@ static const struct bad refused[] = {
 	{ "limit-int64-max", "{\"limit_global_hour\":9223372036854775807}",
 	    "limit_global_hour" },
 	{ "limit-past-int64", "{\"limit_global_hour\":"
-	    "99999999999999999999999}", "limit_global_hour" },
+	    "99999999999999999999999}", "number out of range" },
 	{ "limit-past-int64-negative", "{\"limit_orders_hour\":"
-	    "-99999999999999999999999}", "limit_orders_hour" },
+	    "-99999999999999999999999}", "number out of range" },
 
 	/* Duplicate keys; a file that is not one JSON object. */
 	{ "duplicate", "{\"cert_days\":10,\"cert_days\":20}", NULL },
