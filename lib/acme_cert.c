@@ -203,6 +203,9 @@ acme_revoke(struct req *r)
 	enum prob	 p;
 	int		 reason;
 
+	if (pl == NULL)
+		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
+		    "JSON object");
 	if (s == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must hold "
 		    "certificate (base64url DER)");

@@ -95,8 +95,10 @@ jws_header(struct jws *j, int mode, char *detail, size_t detailsz)
 	j->nonce = json_get_str(j->hdr, "nonce");
 	if (mode == JWS_INNER && json_has(j->hdr, "nonce"))
 		FAIL(PROB_MALFORMED, "the inner JWS must not carry a nonce");
-	if (mode == JWS_OUTER && j->nonce == NULL)
+	if (mode == JWS_OUTER && !json_has(j->hdr, "nonce"))
 		FAIL(PROB_BAD_NONCE, "the protected header has no nonce");
+	if (mode == JWS_OUTER && j->nonce == NULL)
+		FAIL(PROB_MALFORMED, "nonce is not a string");
 	/* The alphabet only: whether it is one of ours is rule 17's call. */
 	if (mode == JWS_OUTER && (j->nonce[0] == '\0' ||
 	    strlen(j->nonce) % 4 == 1 || strspn(j->nonce, B64URL_ALPHABET) !=
@@ -123,14 +125,14 @@ jws_key(struct jws *j, int mode, char *detail, size_t detailsz)
 	if (mode == JWS_INNER && haskid)
 		FAIL(PROB_MALFORMED, "the inner JWS must carry jwk, not kid");
 	if (haskid && (j->kid = json_get_str(j->hdr, "kid")) == NULL)
-		FAIL(PROB_MALFORMED, "kid is not a string");
+		FAIL(PROB_ACCOUNT_DOES_NOT_EXIST, "kid is not an account URL");
 	if (haskid)
 		return PROB_NONE;
 	if ((p = jwk_parse(jwk, &j->jwk, detail, detailsz)) != PROB_NONE)
 		return p;
 	if (jwk_key_alg(j->jwk) != j->alg)
-		FAIL(PROB_MALFORMED, "alg %s does not match the jwk's key type",
-		    jwk_alg_name(j->alg));
+		FAIL(PROB_BAD_PUBLIC_KEY, "alg %s does not match the jwk's key "
+		    "type", jwk_alg_name(j->alg));
 	return PROB_NONE;
 }
 

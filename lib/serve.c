@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "secret.h"
 
 #define DEADLOCK_RETRIES	8
+#define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
 
 static struct server	 server;
 
@@ -229,6 +231,16 @@ req_handle(struct req *r, const struct program *prog)
 	fcgi_finish();
 }
 
+/* A request that takes this long is stuck: most likely on a lock of a
+ * process that died. Exit, so that the web server starts a fresh
+ * process, whose open recovers the environment. */
+static void
+serve_stuck(int sig)
+{
+	(void)sig;
+	_exit(2);
+}
+
 static int
 serve_init(const struct program *prog)
 {
@@ -259,7 +271,9 @@ serve(const struct program *prog)
 
 	if (serve_init(prog) == -1)
 		return 1;
+	signal(SIGALRM, serve_stuck);
 	while (fcgi_accept() == 0) {
+		alarm(REQUEST_TIMEOUT);
 		memset(&r, 0, sizeof(r));
 		r.srv = &server;
 		r.cfg = &server.cfg;
@@ -267,6 +281,7 @@ serve(const struct program *prog)
 		req_reset(&r);
 		req_handle(&r, prog);
 		req_free(&r);
+		alarm(0);
 	}
 	store_close(server.st);
 	explicit_bzero(server.secret, sizeof(server.secret));

@@ -47,8 +47,11 @@ check_accepted(struct jws *j, int mode)
 		abort();
 	if (mode == JWS_INNER && (j->nonce != NULL || j->jwk == NULL))
 		abort();
-	if (mode == JWS_OUTER && (j->nonce == NULL ||
-	    !b64url_valid(j->nonce, strlen(j->nonce))))
+	/* The nonce is non-empty base64url text; whether it is one of the
+	 * server's is decided later, by nonce_use. */
+	if (mode == JWS_OUTER && (j->nonce == NULL || j->nonce[0] == '\0' ||
+	    strlen(j->nonce) % 4 == 1 ||
+	    strspn(j->nonce, B64URL_ALPHABET) != strlen(j->nonce)))
 		abort();
 	if (j->pag != (j->payload64[0] == '\0') || (j->pag &&
 	    j->payloadsz != 0) || j->payload[j->payloadsz] != '\0')

@@ -218,7 +218,7 @@ idpa_spawn() {
 }
 
 idp_apache_start() {
-	local try i
+	local i
 	if [ "$IDPA_MODE" = lighttpd-cgi ]; then
 		lighttpd -tt -f "$IDPA_CONF" > "$IDPA_RUN/config-test.log" 2>&1
 	else
@@ -231,7 +231,7 @@ idp_apache_start() {
 	if [ "$IDPA_MODE" = proxy-fcgi ]; then
 		idpa_spawn || { idp_log "spawn-fcgi failed"; return 1; }
 	fi
-	for try in 1 2 3; do
+	for _ in 1 2 3; do
 		if [ "$IDPA_MODE" = lighttpd-cgi ]; then
 			lighttpd -D -f "$IDPA_CONF" >> "$IDPA_RUN/server.out" 2>&1 &
 		else

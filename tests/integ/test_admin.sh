@@ -253,7 +253,7 @@ lighttpd -D -f "$run2/lighttpd.conf" > "$run2/out" 2>&1 &
 pid2=$!
 trap 'kill -TERM $pid2 2>/dev/null; wait $pid2 2>/dev/null' EXIT
 dir2=https://localhost:$port2/acme/directory
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	curl -fsS -o /dev/null --noproxy "*" --cacert "$bk/tls/ca.pem" \
 	    --max-time 2 "$dir2" 2>/dev/null && break
 	sleep 0.1

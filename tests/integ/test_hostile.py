@@ -435,7 +435,6 @@ PATH_ROWS = [
     ("order id of 4000 characters", BASE + "/order/" + "A" * 4000),
     ("unknown order id of the right shape",
      BASE + "/order/" + b64u(os.urandom(12))),
-    ("order id with %00", BASE + "/order/" + O1_ID[:8] + "%00" + O1_ID[8:]),
     ("authz id with a suffix", O1["authz_url"] + "x"),
     ("challenge id one character short", O1["chall"]["url"][:-1]),
     ("certificate id with junk", O3["cert_url"] + "%20junk"),
@@ -1092,13 +1091,21 @@ row("authorization status valid set by the client",
 
 # --- revocation reasons -------------------------------------------------
 
-for reason in (2, 6, 7, 8, 9, 10, 11, -1, 2 ** 32 + 1, 2 ** 64 + 1):
+for reason in (2, 6, 7, 8, 9, 10, 11, -1, 2 ** 32 + 1):
     row("revocation reason %d" % reason,
         "POST revoke-cert kid A {certificate: O3, reason: %d}" % reason,
         (lambda reason=reason: A.post(REVOKE, '{"certificate":"%s",'
                                       '"reason":%d}' % (b64u(CERT3),
                                                         reason))),
         400, "badRevocationReason")
+
+# An integer past the int64 range makes the whole payload malformed: the
+# JSON parser refuses what it would otherwise silently clamp.
+row("revocation reason 2**64+1",
+    "POST revoke-cert kid A {certificate: O3, reason: 18446744073709551617}",
+    (lambda: A.post(REVOKE, '{"certificate":"%s","reason":%d}' %
+                    (b64u(CERT3), 2 ** 64 + 1))),
+    400, "malformed")
 
 
 # ------------------------------------------------------------- run it

@@ -38,7 +38,7 @@ finish() {
 }
 
 missing=""
-for t in node openssl certtool xxd; do
+for t in node openssl certtool od base64; do
 	command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 done
 if [ -n "$missing" ]; then
@@ -61,10 +61,13 @@ mkdir -p "$work"
 # 30 len a2 len 16 len digits.
 tn="1$(printf '%010d' $(( (RANDOM * 32768 + RANDOM) % 10000000000 )))"
 hexlen() { printf '%02x' "$1"; }
-digits_hex=$(printf '%s' "$tn" | xxd -p | tr -d '\n')
+tohex() { od -An -v -tx1 | tr -d ' \n'; }
+digits_hex=$(printf '%s' "$tn" | tohex)
 l=${#tn}
 der="30$(hexlen $((l + 4)))a2$(hexlen $((l + 2)))16$(hexlen "$l")$digits_hex"
-value=$(printf '%s' "$der" | xxd -r -p | base64 -w0 | tr '+/' '-_' | tr -d '=')
+# shellcheck disable=SC2059
+value=$(printf "$(printf '%s' "$der" | sed 's/../\\x&/g')" | base64 -w0 |
+    tr '+/' '-_' | tr -d '=')
 echo "# number $tn, TNAuthList DER $der, identifier value $value"
 
 # The CSR: EC P-256 with the TNAuthList extension as raw DER.
@@ -75,7 +78,7 @@ if ! openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	ok 1 "openssl req makes the CSR" "$(cat "$work/openssl.log")"
 	finish
 fi
-csr_der=$(openssl req -in "$work/leaf.csr" -outform DER | xxd -p | tr -d '\n')
+csr_der=$(openssl req -in "$work/leaf.csr" -outform DER | tohex)
 case $csr_der in
 *06082b0601050507011a04$(hexlen $((${#der} / 2)))$der*) ok 0 \
     "the CSR carries the TNAuthList extension" ;;
@@ -121,8 +124,7 @@ echo "$out" | grep -q 'Chain verification output: Verified'
 ok $? "certtool --verify: the chain verifies against the server's CA file" \
     "$out"
 
-leaf_der=$(openssl x509 -in "$work/cert1.pem" -outform DER | xxd -p |
-    tr -d '\n')
+leaf_der=$(openssl x509 -in "$work/cert1.pem" -outform DER | tohex)
 extlen=$(( ${#der} / 2 ))
 want="30$(hexlen $((extlen + 12)))06082b0601050507011a04$(hexlen $extlen)$der"
 case $leaf_der in

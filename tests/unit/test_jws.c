@@ -640,13 +640,14 @@ static const struct hcase header_cases[] = {
 	    "/new-order\"}", "{}", JWS_OUTER, PROB_MALFORMED },
 	{ "kid-number", "{\"alg\":\"EdDSA\",\"kid\":1,\"nonce\":\"" NONCE
 	    "\",\"url\":\"" BASE "/new-order\"}", "{}", JWS_OUTER,
-	    PROB_MALFORMED },
+	    PROB_ACCOUNT_DOES_NOT_EXIST },
+	/* Rule 12: a jwk that does not match alg is not acceptable. */
 	{ "alg-key-mismatch", HDR_JWK("ES256", ED_JWK), "{}", JWS_OUTER,
-	    PROB_MALFORMED },
+	    PROB_BAD_PUBLIC_KEY },
 	{ "alg-key-mismatch-2", HDR_JWK("EdDSA", P256_JWK), "{}", JWS_OUTER,
-	    PROB_MALFORMED },
+	    PROB_BAD_PUBLIC_KEY },
 	{ "alg-key-mismatch-rs256", HDR_JWK("RS256", P256_JWK), "{}",
-	    JWS_OUTER, PROB_MALFORMED },
+	    JWS_OUTER, PROB_BAD_PUBLIC_KEY },
 	{ "jwk-private", HDR_JWK("EdDSA", "{\"crv\":\"Ed25519\",\"kty\":"
 	    "\"OKP\",\"x\":\"" ED_X "\",\"d\":\"" ED_D "\"}"), "{}", JWS_OUTER,
 	    PROB_BAD_PUBLIC_KEY },
@@ -708,7 +709,7 @@ static const struct hcase header_cases[] = {
 	    "/key-change\"}", "{}", JWS_INNER, PROB_BAD_PUBLIC_KEY },
 	{ "inner-alg-key-mismatch", "{\"alg\":\"EdDSA\",\"jwk\":" P256_JWK ","
 	    "\"url\":\"" BASE "/key-change\"}", "{}", JWS_INNER,
-	    PROB_MALFORMED },
+	    PROB_BAD_PUBLIC_KEY },
 	/* An outer header in inner mode: it has a nonce and a kid. */
 	{ "outer-as-inner", HDR_KID("EdDSA"), "{}", JWS_INNER,
 	    PROB_MALFORMED },
