@@ -42,6 +42,13 @@ all: $(PROGBIN) $(TOOLBIN)
 deps:
 	@sh scripts/deps.sh
 
+# config.o holds the install prefix: rebuild it when the prefix changes.
+$(BUILD)/.prefix: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
+
+$(BUILD)/lib/config.o: $(BUILD)/.prefix
+
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -98,7 +105,12 @@ install: all
 clean:
 	rm -rf build build-san tests/tmp
 
-.PHONY: all deps unit run test fuzz fuzz-replay bench install clean
+man-lint:
+	mandoc -T lint -W warning man/*.[1-9]
+
+FORCE:
+
+.PHONY: all deps unit run test fuzz fuzz-replay bench install clean man-lint FORCE
 .SECONDARY:
 
 $(BUILD)/bench/load: bench/load.c $(LIBA) $(HDRS)

@@ -139,6 +139,12 @@ enum prob	 acme_cert_post(struct req *);
 enum prob	 acme_revoke(struct req *);
 enum prob	 acme_crl(struct req *);
 int		 acme_ca_init(struct server *);
+/* Revocation shared with the operator's tool: reasons accepted from
+ * clients (0, 1, 3, 4, 5), and marking a certificate revoked in the open
+ * transaction (STORE_EXISTS when it already was). */
+int		 cert_reason_ok(long);
+int		 cert_revoke(struct store *, struct cert *, int reason,
+		    time_t now);
 int		 acme_sms_init(struct server *);
 
 /* Account and order state shared by the resources (acme_state.c). */

@@ -163,6 +163,24 @@ acme_cert_post(struct req *r)
 	return PROB_NONE;
 }
 
+int
+cert_reason_ok(long reason)
+{
+	return reason == 0 || reason == 1 || reason == 3 || reason == 4 ||
+	    reason == 5;
+}
+
+int
+cert_revoke(struct store *st, struct cert *c, int reason, time_t now)
+{
+	if (c->revoked)
+		return STORE_EXISTS;
+	c->revoked = 1;
+	c->reason = (int8_t)reason;
+	c->revoked_at = (int64_t)now;
+	return store_cert_put(st, c);
+}
+
 /* Who may revoke (RFC 8555 7.6): the issuing account, or the holder of
  * the certificate's key. */
 static enum prob
@@ -183,7 +201,7 @@ revoke_reason(struct req *r, json_object *pl, int *reason)
 
 	*reason = -1;
 	if ((rc = json_get_int(pl, "reason", 0, 10, &v)) == -1 ||
-	    (rc == 1 && v != 0 && v != 1 && v != 3 && v != 4 && v != 5))
+	    (rc == 1 && !cert_reason_ok((long)v)))
 		return resp_fail(r, PROB_BAD_REVOCATION_REASON, "reason must "
 		    "be one of 0, 1, 3, 4, 5");
 	if (rc == 1)
@@ -201,7 +219,7 @@ acme_revoke(struct req *r)
 	struct cert	 c;
 	ssize_t		 n;
 	enum prob	 p;
-	int		 reason;
+	int		 reason, rc;
 
 	if (pl == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
@@ -224,15 +242,12 @@ acme_revoke(struct req *r)
 		    "issued here");
 	if ((p = revoke_allowed(r, &c, thumb)) != PROB_NONE)
 		return p;
-	if (c.revoked)
+	if ((rc = cert_revoke(r->st, &c, reason, r->now)) == STORE_EXISTS)
 		return resp_fail(r, PROB_ALREADY_REVOKED, "the certificate is "
 		    "already revoked");
-	c.revoked = 1;
-	c.reason = (int8_t)reason;
-	c.revoked_at = r->now;
-	r->durable = 1;
-	if (store_cert_put(r->st, &c) != STORE_OK)
+	if (rc != STORE_OK)
 		return PROB_SERVER_INTERNAL;
+	r->durable = 1;
 	r->status = 200;
 	return PROB_NONE;
 }

@@ -13,6 +13,7 @@
 static FCGX_Request	 request;
 static int		 initialised;
 static int		 cgi;		/* plain CGI: one request */
+static size_t		 consumed;	/* CGI: body octets read */
 
 int
 fcgi_accept(void)
@@ -52,6 +53,7 @@ fcgi_read(void *buf, size_t len)
 			if (n <= 0)
 				return n < 0 ? -1 : (ssize_t)got;
 			got += (size_t)n;
+			consumed += (size_t)n;
 			continue;
 		}
 		r = FCGX_GetStr((char *)buf + got, (int)(len - got),
@@ -71,11 +73,30 @@ fcgi_write(const void *buf, size_t len)
 	return FCGX_PutStr(buf, (int)len, request.out) == (int)len ? 0 : -1;
 }
 
+/* CGI: read what is left of the body (up to 1 MiB). A web server that
+ * writes the whole body before reading the answer (Apache's mod_cgid)
+ * otherwise sees a reset and drops an early answer such as a 413. */
+static void
+fcgi_drain(void)
+{
+	const char	*cl = getenv("CONTENT_LENGTH");
+	unsigned long	 want = cl != NULL ? strtoul(cl, NULL, 10) : 0;
+	char		 b[8192];
+	ssize_t		 n;
+
+	if (want > 1UL << 20)
+		want = 1UL << 20;
+	while (want > consumed && (n = read(STDIN_FILENO, b,
+	    want - consumed < sizeof(b) ? want - consumed : sizeof(b))) > 0)
+		consumed += (size_t)n;
+}
+
 void
 fcgi_finish(void)
 {
-	if (cgi)
+	if (cgi) {
 		fflush(stdout);
-	else
+		fcgi_drain();
+	} else
 		FCGX_Finish_r(&request);
 }

@@ -9,7 +9,7 @@ libdb5.3-dev db5.3-util libtasn1-6-dev libtasn1-bin libcmocka-dev
 libsmpp34-dev libcurl4-gnutls-dev
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid
 python3 python3-acme python3-josepy python3-cryptography openssl curl
-libnet-smpp-perl chromium valgrind pebble wrk apache2-utils"
+libnet-smpp-perl chromium valgrind pebble wrk apache2-utils mandoc"
 
 missing=""
 for p in $PKGS; do

@@ -20,6 +20,17 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+# IDPROVER_SERVER=apache runs the same service under Apache (mod_fcgid).
+case ${1:-start} in
+start|run)
+	case ${IDPROVER_SERVER:-lighttpd} in
+	apache) exec sh "$top/scripts/run-apache.sh" "$@" ;;
+	lighttpd) ;;
+	*) echo "idprover: IDPROVER_SERVER must be lighttpd or apache" >&2
+	   exit 2 ;;
+	esac ;;
+esac
 . "$top/scripts/tls.sh"
 
 die() { echo "idprover: $*" >&2; exit 1; }

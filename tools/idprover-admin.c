@@ -404,15 +404,6 @@ parse_serial(const char *s, unsigned char out[SERIAL_LEN])
 	return 0;
 }
 
-/* Mark a certificate revoked, as acme_revoke does for an ACME request. */
-static void
-cert_mark_revoked(struct cert *c, int reason, time_t now)
-{
-	c->revoked = 1;
-	c->reason = (int8_t)reason;
-	c->revoked_at = (int64_t)now;
-}
-
 static int
 cmd_revoke(int argc, char **argv)
 {
@@ -426,7 +417,7 @@ cmd_revoke(int argc, char **argv)
 		errno = 0;
 		v = strtol(argv[3], &end, 10);
 		if (errno != 0 || end == argv[3] || *end != '\0' ||
-		    (v != 0 && v != 1 && v != 3 && v != 4 && v != 5)) {
+		    !cert_reason_ok(v)) {
 			fprintf(stderr, "idprover-admin: --reason must be one "
 			    "of 0, 1, 3, 4, 5 (RFC 5280 CRLReason)\n");
 			return 2;
@@ -451,15 +442,13 @@ cmd_revoke(int argc, char **argv)
 			    "with this serial was issued here\n", argv[1]);
 			return 1;
 		}
-		if (rc == STORE_OK && c.revoked) {
+		if (rc == STORE_OK)
+			rc = cert_revoke(srv.st, &c, reason, time(NULL));
+		if (rc == STORE_EXISTS) {
 			store_abort(srv.st);
 			fprintf(stderr, "idprover-admin: %s: already revoked\n",
 			    argv[1]);
 			return 1;
-		}
-		if (rc == STORE_OK) {
-			cert_mark_revoked(&c, reason, time(NULL));
-			rc = store_cert_put(srv.st, &c);
 		}
 		if (rc == STORE_OK && store_commit(srv.st, 1) == STORE_OK) {
 			printf("revoke: certificate %s (order %s) revoked\n",
