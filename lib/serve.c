@@ -281,6 +281,7 @@ serve(const struct program *prog)
 		req_reset(&r);
 		req_handle(&r, prog);
 		req_free(&r);
+		store_idle(server.st);
 		alarm(0);
 	}
 	store_close(server.st);

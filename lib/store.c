@@ -18,7 +18,8 @@
 #include "store.h"
 
 #define RECORD_VERSION	1
-#define CHECKPOINT_EVERY 64
+#define CHECKPOINT_EVERY 64	/* commits of a process between checks */
+#define CHECKPOINT_MIN	5	/* minutes between checkpoints */
 
 enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
 	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
@@ -41,7 +42,7 @@ struct store {
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
 	int	 panic;		/* the environment needs recovery: reopen */
-	unsigned long commits;
+	unsigned long commits, checked;
 	char	 dir[1024];
 };
 
@@ -196,17 +197,36 @@ store_commit(struct store *st, int durable)
 	}
 	if (durable)
 		store_crash_hook();
-	rc = st->txn->commit(st->txn, durable ? 0 : DB_TXN_NOSYNC);
+	/*
+	 * Commit without waiting for the disk, so the transaction's locks
+	 * are released at once, then flush the log before anyone is told:
+	 * a transaction that saw this one's writes can only reach the disk
+	 * after it (the log is sequential), and concurrent flushes from all
+	 * processes share one write. Durable, without holding locks across
+	 * the fdatasync.
+	 */
+	rc = st->txn->commit(st->txn, DB_TXN_NOSYNC);
 	st->txn = NULL;
+	if (rc == 0 && durable)
+		rc = st->env->log_flush(st->env, NULL);
 	if (rc != 0) {
 		store_note(st, __func__, rc);
 		return STORE_ERR;
 	}
-	/* Every so many commits of this process, checkpoint when 1 MB of
-	 * log or 5 minutes have passed, so recovery stays short. */
-	if (++st->commits % CHECKPOINT_EVERY == 0)
-		st->env->txn_checkpoint(st->env, 1024, 5, 0);
+	st->commits++;
 	return STORE_OK;
+}
+
+/* Between requests, after the answer went out: now and then a
+ * checkpoint, so that recovery stays short; it writes the cache's dirty
+ * pages, which takes long enough that no client should wait for it. */
+void
+store_idle(struct store *st)
+{
+	if (st->commits < st->checked + CHECKPOINT_EVERY)
+		return;
+	st->checked = st->commits;
+	st->env->txn_checkpoint(st->env, 0, CHECKPOINT_MIN, 0);
 }
 
 void

@@ -98,6 +98,8 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *, int durable);
 void		 store_abort(struct store *);
 int		 store_retry(const struct store *);
+/* Housekeeping between requests (checkpoints). */
+void		 store_idle(struct store *);
 /* After another process died inside the environment every call fails
  * with a panic; store_reopen closes and reopens (recovering) it. */
 int		 store_panicked(const struct store *);
