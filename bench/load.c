@@ -243,6 +243,9 @@ sms_code(struct worker *w, const char *tn, char code[7])
 			code[6] = '\0';
 			found = 1;
 		}
+		/* This worker's later codes can only come after this point. */
+		if (found)
+			w->smsoff = ftell(f);
 		fclose(f);
 		if (!found)
 			usleep(1000);

@@ -142,7 +142,12 @@ echo "disk: $(df -h "$IDP_ROOT" | awk 'NR==2 {print $1, $2}')"
 echo "runs: median of $RUNS x ${SECONDS_RUN}s, $WORKERS client workers, $PROCS FastCGI processes per program"
 echo
 echo "## memory idle (KiB: rss pss uss)"
-mem_table idle "$IDP_LIGHTTPD_PID"
+mem_table idle "$IDP_LIGHTTPD_PID" | tee "$IDP_ROOT/mem-idle.txt"
+# The whole idle service as deployed by default: lighttpd and one
+# process per program (the bench itself runs more, and the ceiling).
+awk '$2 == "nothing" || seen[$2]++ {next} {pss += $4; if ($2 != "lighttpd" && $5 > m) m = $5}
+    END {printf "idle service, lighttpd + one process per program: %.1f MiB PSS; largest worker USS %.2f MiB\n", pss / 1024, m / 1024}' \
+    "$IDP_ROOT/mem-idle.txt"
 } | tee "$OUT"
 
 declare -A R

@@ -54,8 +54,10 @@ outbox_lease(struct server *srv, const char *id, time_t now, struct sms *m,
 	}
 	m->next_try = now + LEASE;
 	m->attempts++;
+	/* Not waited for on disk: the outcome's durable commit below
+	 * flushes it too, and a lease lost in a crash only means a retry. */
 	if (store_sms_put(srv->st, m) != STORE_OK ||
-	    store_commit(srv->st, 1) != STORE_OK)
+	    store_commit(srv->st, 0) != STORE_OK)
 		return -1;
 	n = crypt_open(srv->secret, m->sealed, m->sealedlen, text, textsz - 1);
 	if (n < 0) {

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,6 +249,10 @@ serve_init(const struct program *prog)
 
 	umask(077);
 	log_set_name(prog->name);
+	/* Keep a little heap between requests instead of giving it back to
+	 * the kernel after each one (and faulting it in again). */
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
+	mallopt(M_TOP_PAD, 64 * 1024);
 	if (config_load(&server.cfg, NULL, err, sizeof(err)) == -1) {
 		log_err("%s: configuration: %s", __func__, err);
 		return -1;
