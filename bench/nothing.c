@@ -1,10 +1,9 @@
 /* The ceiling of the architecture: a FastCGI program that reads nothing,
- * touches nothing and answers a short text, under the same web server
- * and TLS setup as the real programs. */
+ * touches nothing and answers an empty 200 (the shape of a new-nonce
+ * answer), under the same web server and TLS setup as the programs. */
 #include <fcgiapp.h>
 
-static const char reply[] = "Status: 200 OK\r\nContent-Type: text/plain\r\n"
-    "Content-Length: 2\r\n\r\nok";
+static const char reply[] = "Status: 200 OK\r\nContent-Length: 0\r\n\r\n";
 
 int
 main(void)

@@ -60,11 +60,21 @@ run_once() {
 }
 
 # Median of RUNS runs for one server and workload: "rate p50 p99 scpu ccpu".
+# A server pid of "pebble" starts a fresh Pebble for each run (its order
+# rate decays as orders pile up in its memory).
 measure() {
 	local name=$1 spid=$2; shift 2
-	local i lines=""
+	local i l lines="" fresh=0
+	[ "$spid" = pebble ] && fresh=1
 	for i in $(seq 1 "$RUNS"); do
+		if [ "$fresh" = 1 ]; then
+			pebble_start
+			spid=$PEBBLE_PID
+			set -- "${@/@DIR@/$PEBBLE_DIR}"
+			set -- "${@/@CA@/$PEBBLE_CA}"
+		fi
 		l=$(run_once "$spid" "$@")
+		[ "$fresh" = 1 ] && { pebble_stop; set -- "${@/$PEBBLE_DIR/@DIR@}"; set -- "${@/$PEBBLE_CA/@CA@}"; }
 		echo "  $name run $i: $l" >&2
 		lines="$lines$l"$'\n'
 	done
@@ -117,7 +127,8 @@ pebble_stop() {
 }
 
 cleanup() { pebble_stop; idp_cleanup; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap "exit 1" INT TERM
 
 # The service, with limits out of the way, and the ceiling beside it.
 conf=$(mktemp)
@@ -128,10 +139,11 @@ cat > "$conf" <<'JSON'
 JSON
 export IDPROVER_CONF=$conf IDPROVER_MAX_PROCS=$PROCS
 idp_setup bench || die "setup failed"
-cat >> "$IDP_CONF" <<EOF2
-fastcgi.server += ( "/nothing" => (( "socket" => "$IDP_RUN/nothing.sock",
-	"bin-path" => "$NOTHING", "max-procs" => $PROCS, "check-local" => "disable" )) )
-EOF2
+# The ceiling goes before the catch-all "/" entry (the first match wins).
+nothing="	\"/nothing\" => (( \"socket\" => \"$IDP_RUN/nothing.sock\", \"bin-path\" => \"$NOTHING\", \"max-procs\" => $PROCS, \"check-local\" => \"disable\" )),"
+awk -v line="$nothing" '/^[ \t]*"\/" *=>/ && !done {print line; done=1} {print}' \
+    "$IDP_CONF" > "$IDP_CONF.new" && mv "$IDP_CONF.new" "$IDP_CONF"
+grep -q '"/nothing"' "$IDP_CONF" || die "cannot add the ceiling program"
 idp_start || die "idprover did not start"
 CEIL_URL=https://localhost:$IDP_PORT/nothing
 sleep 1
@@ -151,21 +163,21 @@ awk '$2 == "nothing" || seen[$2]++ {next} {pss += $4; if ($2 != "lighttpd" && $5
 } | tee "$OUT"
 
 declare -A R
-R[ceiling]=$(measure ceiling "$IDP_LIGHTTPD_PID" -w nonce -u "$CEIL_URL" -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
-R[nonce]=$(measure nonce "$IDP_LIGHTTPD_PID" -w nonce -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
-R[account]=$(measure account "$IDP_LIGHTTPD_PID" -w account -n 4000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[ceiling]=$(measure ceiling "$IDP_LIGHTTPD_PID" -w nonce -n 400000 -u "$CEIL_URL" -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[nonce]=$(measure nonce "$IDP_LIGHTTPD_PID" -w nonce -n 400000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
+R[account]=$(measure account "$IDP_LIGHTTPD_PID" -w account -n 8000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
 R[order]=$(measure order "$IDP_LIGHTTPD_PID" -w order -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL")
 ( sleep $((SECONDS_RUN / 2)); mem_table load "$IDP_LIGHTTPD_PID" > "$IDP_ROOT/mem-load.txt" ) &
-R[enroll]=$(measure enroll "$IDP_LIGHTTPD_PID" -w enroll -n 2000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG")
-wait
+sampler=$!
+R[enroll]=$(measure enroll "$IDP_LIGHTTPD_PID" -w enroll -n 4000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG")
+wait "$sampler"
 idp_stop
 
 for w in nonce account order; do
-	pebble_start
-	args="-w $w -C $PEBBLE_CA -D $PEBBLE_DIR -i dns"
-	[ "$w" = account ] && args="$args -n 4000"
-	R[pebble_$w]=$(measure "pebble $w" "$PEBBLE_PID" $args)
-	pebble_stop
+	args="-w $w -C @CA@ -D @DIR@ -i dns"
+	[ "$w" = account ] && args="$args -n 8000"
+	[ "$w" = nonce ] && args="$args -n 400000"
+	R[pebble_$w]=$(measure "pebble $w" pebble $args)
 done
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
