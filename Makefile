@@ -80,6 +80,8 @@ test: deps
 	$(MAKE) SAN=1 all unit
 	$(MAKE) fuzz-replay
 	sh tests/integ/run.sh
+	IDP_BUILD=$(CURDIR)/build-san sh tests/integ/run.sh test_accounts.py \
+	    test_enroll.py test_hostile.py test_relay.sh
 
 FUZZSRC	 = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZBIN	 = $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)

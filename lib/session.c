@@ -3,18 +3,14 @@
  * CA's never share a file, a lock or a recovery. Sessions are keyed by
  * the SHA-256 of their cookie; records are fixed-layout, checked on read;
  * counters and sessions expire and are pruned. */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <db.h>
-
 #include "crypt.h"
 #include "log.h"
 #include "session.h"
+#include "store.h"
 
 #define SESSION_VERSION	1
 #define CHAIN_VERSION	1
@@ -25,12 +21,9 @@ static const char *const sdb_files[SDB__MAX] = {
 	"sessions.db", "chains.db", "counters.db",
 };
 
+/* The relay's environment, kept by store.c like the CA's. */
 struct session_db {
-	DB_ENV	*env;
-	DB	*db[SDB__MAX];
-	DB_TXN	*txn;
-	int	 deadlock;
-	int	 failed;
+	struct store	*st;
 };
 
 struct scounter {
@@ -44,112 +37,33 @@ struct schain {
 	uint32_t	 len;
 };
 
-static void
-session_note(struct session_db *s, const char *fn, int rc)
-{
-	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
-		s->deadlock = 1;
-	else {
-		log_err("%s: %s", fn, db_strerror(rc));
-		s->failed = 1;
-	}
-}
-
-static int
-session_open_dbs(struct session_db *s)
-{
-	DB_TXN	*txn = NULL;
-	int	 i = 0, rc;
-
-	if ((rc = s->env->txn_begin(s->env, NULL, &txn, 0)) != 0)
-		goto err;
-	for (i = 0; i < SDB__MAX; i++) {
-		if ((rc = db_create(&s->db[i], s->env, 0)) != 0 ||
-		    (rc = s->db[i]->open(s->db[i], txn, sdb_files[i], NULL,
-		    DB_BTREE, DB_CREATE, 0600)) != 0)
-			goto err;
-	}
-	if ((rc = txn->commit(txn, 0)) != 0) {
-		txn = NULL;
-		goto err;
-	}
-	return 0;
-err:
-	log_err("%s: %s: %s", __func__, i < SDB__MAX ? sdb_files[i] : "",
-	    db_strerror(rc));
-	if (txn != NULL)
-		txn->abort(txn);
-	return -1;
-}
-
 struct session_db *
 session_open(const char *dir)
 {
 	struct session_db	*s;
-	int			 rc;
-	u_int32_t		 flags = DB_INIT_TXN | DB_INIT_LOCK |
-	    DB_INIT_LOG | DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER | DB_CREATE;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_err("%s: mkdir %s: %s", __func__, dir, strerror(errno));
-		return NULL;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	if ((rc = db_env_create(&s->env, 0)) != 0)
-		goto err;
-	s->env->set_errfile(s->env, stderr);
-	s->env->set_errpfx(s->env, "idprover-relay-store");
-	s->env->set_cachesize(s->env, 0, 256 * 1024, 1);
-	s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
-	s->env->set_lg_bsize(s->env, 128 * 1024);
-	s->env->set_lg_max(s->env, 2 * 1024 * 1024);
-	s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
-	if ((rc = s->env->open(s->env, dir, flags, 0600)) != 0)
-		goto err;
-	if (session_open_dbs(s) == -1) {
-		session_close(s);
+	if ((s->st = store_open_kv(dir, sdb_files, SDB__MAX)) == NULL) {
+		free(s);
 		return NULL;
 	}
 	return s;
-err:
-	log_err("%s: %s: %s", __func__, dir, db_strerror(rc));
-	if (s->env != NULL)
-		s->env->close(s->env, 0);
-	free(s);
-	return NULL;
 }
 
 void
 session_close(struct session_db *s)
 {
-	int	 i;
-
 	if (s == NULL)
 		return;
-	session_abort(s);
-	for (i = 0; i < SDB__MAX; i++)
-		if (s->db[i] != NULL)
-			s->db[i]->close(s->db[i], 0);
-	if (s->env != NULL) {
-		s->env->txn_checkpoint(s->env, 0, 0, 0);
-		s->env->close(s->env, 0);
-	}
+	store_close(s->st);
 	free(s);
 }
 
 int
 session_begin(struct session_db *s)
 {
-	int	 rc;
-
-	s->deadlock = s->failed = 0;
-	if ((rc = s->env->txn_begin(s->env, NULL, &s->txn, 0)) != 0) {
-		session_note(s, __func__, rc);
-		s->txn = NULL;
-		return SESSION_ERR;
-	}
-	return SESSION_OK;
+	return store_begin(s->st);
 }
 
 int
@@ -157,90 +71,21 @@ session_commit(struct session_db *s)
 {
 	int	 rc;
 
-	if (s->txn == NULL)
-		return SESSION_ERR;
-	if (s->deadlock || s->failed) {
-		session_abort(s);
-		return SESSION_ERR;
-	}
-	rc = s->txn->commit(s->txn, 0);
-	s->txn = NULL;
-	if (rc != 0) {
-		session_note(s, __func__, rc);
-		return SESSION_ERR;
-	}
-	s->env->txn_checkpoint(s->env, 512, 5, 0);
-	return SESSION_OK;
+	rc = store_commit(s->st, 1);
+	store_idle(s->st);
+	return rc;
 }
 
 void
 session_abort(struct session_db *s)
 {
-	if (s->txn != NULL)
-		s->txn->abort(s->txn);
-	s->txn = NULL;
+	store_abort(s->st);
 }
 
 int
 session_retry(const struct session_db *s)
 {
-	return s->deadlock && !s->failed;
-}
-
-/* Get key into buf (up to size octets; *got the length). */
-static int
-session_dbget(struct session_db *s, enum sdb d, const void *k, size_t klen,
-    void *buf, size_t size, size_t *got)
-{
-	DBT	 key, data;
-	int	 rc;
-
-	if (s->deadlock || s->failed)
-		return SESSION_ERR;
-	memset(&key, 0, sizeof(key));
-	memset(&data, 0, sizeof(data));
-	key.data = (void *)k;
-	key.size = (u_int32_t)klen;
-	data.data = buf;
-	data.ulen = (u_int32_t)size;
-	data.flags = DB_DBT_USERMEM;
-	rc = s->db[d]->get(s->db[d], s->txn, &key, &data,
-	    s->txn != NULL ? DB_RMW : 0);
-	if (rc == DB_NOTFOUND)
-		return SESSION_NOTFOUND;
-	if (rc == DB_BUFFER_SMALL) {
-		log_err("%s: %s: record too large", __func__, sdb_files[d]);
-		s->failed = 1;
-		return SESSION_ERR;
-	}
-	if (rc != 0) {
-		session_note(s, __func__, rc);
-		return SESSION_ERR;
-	}
-	*got = data.size;
-	return SESSION_OK;
-}
-
-static int
-session_dbput(struct session_db *s, enum sdb d, const void *k, size_t klen,
-    const void *v, size_t vlen)
-{
-	DBT	 key, data;
-	int	 rc;
-
-	if (s->deadlock || s->failed)
-		return SESSION_ERR;
-	memset(&key, 0, sizeof(key));
-	memset(&data, 0, sizeof(data));
-	key.data = (void *)k;
-	key.size = (u_int32_t)klen;
-	data.data = (void *)v;
-	data.size = (u_int32_t)vlen;
-	if ((rc = s->db[d]->put(s->db[d], s->txn, &key, &data, 0)) != 0) {
-		session_note(s, __func__, rc);
-		return SESSION_ERR;
-	}
-	return SESSION_OK;
+	return store_retry(s->st);
 }
 
 /* The database key of a session id. */
@@ -284,13 +129,13 @@ session_get(struct session_db *s, const char *id, int64_t now,
 
 	if (session_key(id, key) == -1)
 		return SESSION_NOTFOUND;
-	rc = session_dbget(s, SDB_SESSIONS, key, sizeof(key), r, sizeof(*r),
-	    &got);
+	rc = store_kv_get(s->st, SDB_SESSIONS, key, sizeof(key), r,
+	    sizeof(*r), &got);
 	if (rc != SESSION_OK)
 		return rc;
 	if (got != sizeof(*r) || !session_ok(r)) {
 		log_err("%s: corrupt session record", __func__);
-		s->failed = 1;
+		store_fail(s->st);
 		return SESSION_ERR;
 	}
 	return r->expires <= now ? SESSION_NOTFOUND : SESSION_OK;
@@ -305,10 +150,10 @@ session_put(struct session_db *s, const char *id, const struct session *r)
 	w.version = SESSION_VERSION;
 	if (session_key(id, key) == -1 || !session_ok(&w)) {
 		log_err("%s: refusing a malformed session", __func__);
-		s->failed = 1;
+		store_fail(s->st);
 		return SESSION_ERR;
 	}
-	return session_dbput(s, SDB_SESSIONS, key, sizeof(key), &w,
+	return store_kv_put(s->st, SDB_SESSIONS, key, sizeof(key), &w,
 	    sizeof(w));
 }
 
@@ -325,7 +170,7 @@ session_chain_get(struct session_db *s, const char *id, char *pem,
 		return SESSION_NOTFOUND;
 	if ((buf = malloc(sizeof(h) + CHAIN_PEM_MAX)) == NULL)
 		return SESSION_ERR;
-	rc = session_dbget(s, SDB_CHAINS, key, sizeof(key), buf,
+	rc = store_kv_get(s->st, SDB_CHAINS, key, sizeof(key), buf,
 	    sizeof(h) + CHAIN_PEM_MAX, &got);
 	if (rc == SESSION_OK) {
 		memcpy(&h, buf, sizeof(h));
@@ -333,7 +178,7 @@ session_chain_get(struct session_db *s, const char *id, char *pem,
 		    h.len != got - sizeof(h) || h.len >= pemsz ||
 		    memchr(buf + sizeof(h), '\0', h.len) != NULL) {
 			log_err("%s: corrupt or oversized chain", __func__);
-			s->failed = 1;
+			store_fail(s->st);
 			rc = SESSION_ERR;
 		} else {
 			memcpy(pem, buf + sizeof(h), h.len);
@@ -353,7 +198,7 @@ session_chain_put(struct session_db *s, const char *id, const char *pem)
 	int		 rc;
 
 	if (session_key(id, key) == -1 || len > CHAIN_PEM_MAX) {
-		s->failed = 1;
+		store_fail(s->st);
 		return SESSION_ERR;
 	}
 	if ((buf = malloc(sizeof(h) + len)) == NULL)
@@ -362,7 +207,7 @@ session_chain_put(struct session_db *s, const char *id, const char *pem)
 	h.len = (uint32_t)len;
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), pem, len);
-	rc = session_dbput(s, SDB_CHAINS, key, sizeof(key), buf,
+	rc = store_kv_put(s->st, SDB_CHAINS, key, sizeof(key), buf,
 	    sizeof(h) + len);
 	free(buf);
 	return rc;
@@ -376,8 +221,8 @@ session_count(struct session_db *s, const char *key, int64_t window_end,
 	size_t		 got;
 	int		 rc;
 
-	rc = session_dbget(s, SDB_COUNTERS, key, strlen(key), &c, sizeof(c),
-	    &got);
+	rc = store_kv_get(s->st, SDB_COUNTERS, key, strlen(key), &c,
+	    sizeof(c), &got);
 	if (rc == SESSION_ERR)
 		return rc;
 	if (rc == SESSION_NOTFOUND || got != sizeof(c) ||
@@ -388,62 +233,41 @@ session_count(struct session_db *s, const char *key, int64_t window_end,
 	*value = (long)c.value;
 	if (n == 0)
 		return SESSION_OK;
-	return session_dbput(s, SDB_COUNTERS, key, strlen(key), &c,
+	return store_kv_put(s->st, SDB_COUNTERS, key, strlen(key), &c,
 	    sizeof(c));
 }
 
-/* 1 when the record of d (data, size octets) is due for removal. */
+/* A session past its expiry, and its chain with it. */
 static int
-session_due(enum sdb d, const DBT *data, int64_t now)
+session_due(struct store *st, const void *k, size_t klen, const void *v,
+    size_t vlen, void *arg)
 {
+	const int64_t	*now = arg;
 	struct session	 r;
-	struct scounter	 c;
 
-	if (d == SDB_SESSIONS) {
-		if (data->size != sizeof(r))
-			return 1;
-		memcpy(&r, data->data, sizeof(r));
-		return r.expires <= now;
+	if (vlen == sizeof(r)) {
+		memcpy(&r, v, sizeof(r));
+		if (r.expires > *now)
+			return 0;
 	}
-	if (data->size != sizeof(c))
-		return 1;
-	memcpy(&c, data->data, sizeof(c));
-	return c.window_end <= now;
+	return store_kv_del(st, SDB_CHAINS, k, klen) != STORE_ERR;
 }
 
-/* Walk d and remove what is due (and, for a session, its chain). */
+/* A counter whose window has ended. */
 static int
-session_prune_db(struct session_db *s, enum sdb d, int64_t now, int max,
-    long *removed)
+session_counter_due(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
 {
-	DBC	*c = NULL;
-	DBT	 key, data;
-	int	 rc;
+	const int64_t	*now = arg;
+	struct scounter	 c;
 
-	memset(&key, 0, sizeof(key));
-	memset(&data, 0, sizeof(data));
-	if ((rc = s->db[d]->cursor(s->db[d], s->txn, &c, 0)) != 0)
-		goto err;
-	while (*removed < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
-		if (!session_due(d, &data, now))
-			continue;
-		if ((rc = c->del(c, 0)) != 0)
-			goto err;
-		if (d == SDB_SESSIONS && (rc = s->db[SDB_CHAINS]->del(
-		    s->db[SDB_CHAINS], s->txn, &key, 0)) != 0 &&
-		    rc != DB_NOTFOUND)
-			goto err;
-		(*removed)++;
-	}
-	if (*removed < max && rc != DB_NOTFOUND)
-		goto err;
-	c->close(c);
-	return SESSION_OK;
-err:
-	session_note(s, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return SESSION_ERR;
+	(void)st;
+	(void)k;
+	(void)klen;
+	if (vlen != sizeof(c))
+		return 1;
+	memcpy(&c, v, sizeof(c));
+	return c.window_end <= *now;
 }
 
 int
@@ -452,9 +276,9 @@ session_prune(struct session_db *s, int64_t now, int max, long *removed)
 	*removed = 0;
 	if (session_begin(s) != SESSION_OK)
 		return SESSION_ERR;
-	if (session_prune_db(s, SDB_SESSIONS, now, max, removed) !=
-	    SESSION_OK || session_prune_db(s, SDB_COUNTERS, now, max,
-	    removed) != SESSION_OK) {
+	if (store_kv_prune(s->st, SDB_SESSIONS, max, removed, session_due,
+	    &now) != STORE_OK || store_kv_prune(s->st, SDB_COUNTERS, max,
+	    removed, session_counter_due, &now) != STORE_OK) {
 		session_abort(s);
 		return SESSION_ERR;
 	}

@@ -25,19 +25,18 @@ enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
 	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
 	DB_DUE, DB__MAX };
 
-static const struct {
-	const char	*file;
-	int		 dups;
-} dbs[DB__MAX] = {
-	{ "accounts.db", 0 }, { "keys.db", 0 }, { "orders.db", 0 },
-	{ "acct_orders.db", 1 }, { "certs.db", 0 }, { "serials.db", 0 },
-	{ "revoked.db", 0 }, { "nonces.db", 0 }, { "outbox.db", 0 },
-	{ "counters.db", 0 }, { "meta.db", 0 }, { "due.db", 0 },
+/* The CA's databases; acct_orders holds sorted duplicates. */
+static const char *const ca_files[DB__MAX] = {
+	"accounts.db", "keys.db", "orders.db", "acct_orders.db", "certs.db",
+	"serials.db", "revoked.db", "nonces.db", "outbox.db", "counters.db",
+	"meta.db", "due.db",
 };
 
 struct store {
 	DB_ENV	*env;
 	DB	*db[DB__MAX];
+	const char *const *files;	/* the databases of this environment */
+	size_t	 ndb;
 	DB_TXN	*txn;
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
@@ -72,39 +71,44 @@ static int
 store_open_dbs(struct store *st, int create)
 {
 	DB_TXN	*txn = NULL;
-	int	 i = DB__MAX, rc;
+	int	 i = (int)st->ndb, rc;
 
 	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
 		goto err;
-	for (i = 0; i < DB__MAX; i++) {
+	for (i = 0; i < (int)st->ndb; i++) {
 		if ((rc = db_create(&st->db[i], st->env, 0)) != 0)
 			goto err;
-		if (dbs[i].dups && (rc = st->db[i]->set_flags(st->db[i],
-		    DB_DUP | DB_DUPSORT)) != 0)
+		if (st->files == ca_files && i == DB_ACCT_ORDERS &&
+		    (rc = st->db[i]->set_flags(st->db[i], DB_DUP |
+		    DB_DUPSORT)) != 0)
 			goto err;
-		if ((rc = st->db[i]->open(st->db[i], txn, dbs[i].file, NULL,
+		if ((rc = st->db[i]->open(st->db[i], txn, st->files[i], NULL,
 		    DB_BTREE, create ? DB_CREATE : 0, 0600)) != 0)
 			goto err;
 	}
 	return txn->commit(txn, 0) == 0 ? 0 : -1;
 err:
-	log_err("%s: %s: %s", __func__, i < DB__MAX ? dbs[i].file : "",
+	log_err("%s: %s: %s", __func__, i < (int)st->ndb ? st->files[i] : "",
 	    db_strerror(rc));
 	if (txn != NULL)
 		txn->abort(txn);
 	return -1;
 }
 
-struct store *
-store_open(const char *dir, int create)
+/* Open (create) an environment in dir holding the n databases named. */
+static struct store *
+store_open_files(const char *dir, const char *const *files, size_t n,
+    int create)
 {
 	struct store	*st;
 	int		 rc;
 	u_int32_t	 flags = DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
 	    DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER | DB_CREATE;
 
-	if ((st = calloc(1, sizeof(*st))) == NULL)
+	if (n > DB__MAX || (st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
+	st->files = files;
+	st->ndb = n;
 	if (strlen(dir) >= sizeof(st->dir)) {
 		free(st);
 		return NULL;
@@ -139,6 +143,18 @@ err:
 	return NULL;
 }
 
+struct store *
+store_open(const char *dir, int create)
+{
+	return store_open_files(dir, ca_files, DB__MAX, create);
+}
+
+struct store *
+store_open_kv(const char *dir, const char *const *files, size_t n)
+{
+	return store_open_files(dir, files, n, 1);
+}
+
 void
 store_close(struct store *st)
 {
@@ -148,7 +164,7 @@ store_close(struct store *st)
 		return;
 	if (st->txn != NULL)
 		store_abort(st);
-	for (i = 0; i < DB__MAX; i++)
+	for (i = 0; i < (int)st->ndb; i++)
 		if (st->db[i] != NULL)
 			st->db[i]->close(st->db[i], 0);
 	if (st->env != NULL) {
@@ -247,12 +263,14 @@ int
 store_reopen(struct store **stp)
 {
 	struct store	*st = *stp, *nst;
+	const char *const *st_files = st->files;
+	size_t		 st_ndb = st->ndb;
 	char		 dir[sizeof(st->dir)];
 
 	strcpy(dir, st->dir);
 	store_close(st);
 	*stp = NULL;
-	if ((nst = store_open(dir, 0)) == NULL)
+	if ((nst = store_open_files(dir, st_files, st_ndb, 0)) == NULL)
 		return STORE_ERR;
 	*stp = nst;
 	return STORE_OK;
@@ -292,7 +310,7 @@ store_get(struct store *st, enum dbname d, const void *k, size_t klen,
 	if (rc == DB_NOTFOUND)
 		return STORE_NOTFOUND;
 	if (rc == DB_BUFFER_SMALL) {
-		log_err("%s: %s: record too large", __func__, dbs[d].file);
+		log_err("%s: %s: record too large", __func__, st->files[d]);
 		st->failed = 1;
 		return STORE_ERR;
 	}
@@ -304,7 +322,7 @@ store_get(struct store *st, enum dbname d, const void *k, size_t klen,
 		*got = data.size;
 	else if (data.size != size) {
 		log_err("%s: %s: record of the wrong size", __func__,
-		    dbs[d].file);
+		    st->files[d]);
 		st->failed = 1;
 		return STORE_ERR;
 	}
@@ -410,7 +428,7 @@ store_record(struct store *st, enum dbname d, const char *id, void *rec,
 
 	rc = store_get(st, d, id, strlen(id), rec, size, NULL);
 	if (rc == STORE_OK && !ok(rec)) {
-		log_err("%s: %s: %s: corrupt record", __func__, dbs[d].file,
+		log_err("%s: %s: %s: corrupt record", __func__, st->files[d],
 		    id);
 		st->failed = 1;
 		return STORE_ERR;
@@ -1052,9 +1070,9 @@ store_backup(struct store *st, const char *todir)
 	st->env->get_home(st->env, &home);
 	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE)) != 0)
 		goto err;
-	for (i = 0; i < DB__MAX; i++) {
-		snprintf(from, sizeof(from), "%s/%s", home, dbs[i].file);
-		snprintf(to, sizeof(to), "%s/%s", todir, dbs[i].file);
+	for (i = 0; i < (int)st->ndb; i++) {
+		snprintf(from, sizeof(from), "%s/%s", home, st->files[i]);
+		snprintf(to, sizeof(to), "%s/%s", todir, st->files[i]);
 		if (store_copy(from, to) == -1)
 			return STORE_ERR;
 	}
@@ -1080,5 +1098,75 @@ err:
 	log_err("%s: %s", __func__, db_strerror(rc));
 	if (env != NULL)
 		env->close(env, 0);
+	return STORE_ERR;
+}
+
+/*
+ * Plain key-value access to the databases of an environment opened with
+ * store_open_kv: for stores of other modules (the relay's sessions),
+ * which bring their own record checks.
+ */
+int
+store_kv_get(struct store *st, int d, const void *k, size_t klen, void *buf,
+    size_t size, size_t *got)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_get(st, (enum dbname)d, k, klen, buf, size, got);
+}
+
+int
+store_kv_put(struct store *st, int d, const void *k, size_t klen,
+    const void *v, size_t vlen)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_put(st, (enum dbname)d, k, klen, v, vlen, 0);
+}
+
+int
+store_kv_del(struct store *st, int d, const void *k, size_t klen)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_del(st, (enum dbname)d, k, klen);
+}
+
+void
+store_fail(struct store *st)
+{
+	st->failed = 1;
+}
+
+int
+store_kv_prune(struct store *st, int d, long max, long *removed,
+    int (*due)(struct store *, const void *k, size_t klen, const void *v,
+    size_t vlen, void *arg), void *arg)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc;
+
+	if (d < 0 || (size_t)d >= st->ndb || st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
+		goto err;
+	while (*removed < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		if (!due(st, key.data, key.size, data.data, data.size, arg))
+			continue;
+		if ((rc = c->del(c, 0)) != 0)
+			goto err;
+		(*removed)++;
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return store_failed(st) ? STORE_ERR : STORE_OK;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
 	return STORE_ERR;
 }

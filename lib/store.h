@@ -152,6 +152,22 @@ int	 store_count(struct store *, const char *key, int64_t window_end,
 /* A named counter in metadata (CRL number ...): incremented, returned. */
 int	 store_meta_next(struct store *, const char *key, uint64_t *value);
 
+/* Another module's environment (the relay's): n databases named by
+ * files, reached by their index through the plain key-value calls. */
+struct store	*store_open_kv(const char *dir, const char *const *files,
+		    size_t n);
+int	 store_kv_get(struct store *, int db, const void *k, size_t klen,
+	    void *buf, size_t size, size_t *got);
+int	 store_kv_put(struct store *, int db, const void *k, size_t klen,
+	    const void *v, size_t vlen);
+int	 store_kv_del(struct store *, int db, const void *k, size_t klen);
+/* Remove up to max - *removed records of db that due() says are due. */
+int	 store_kv_prune(struct store *, int db, long max, long *removed,
+	    int (*due)(struct store *, const void *k, size_t klen,
+	    const void *v, size_t vlen, void *arg), void *arg);
+/* Mark the transaction failed (a record did not pass its checks). */
+void	 store_fail(struct store *);
+
 /* Maintenance, outside request paths. */
 int	 store_prune(struct store *, int64_t now, long *removed);
 int	 store_stats(struct store *, long *accounts, long orders[ORDER__MAX],
