@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -843,42 +844,6 @@ store_meta_next(struct store *st, const char *key, uint64_t *value)
 	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
 }
 
-/* Delete the records of d that expired(record) says are due. */
-static int
-store_prune_db(struct store *st, enum dbname d, int64_t now,
-    int (*expired)(struct store *, const DBT *, const DBT *, int64_t),
-    long *removed)
-{
-	DBC	*c = NULL;
-	DBT	 key, data;
-	int	 rc;
-
-	memset(&key, 0, sizeof(key));
-	memset(&data, 0, sizeof(data));
-	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
-		goto err;
-	while ((rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
-		switch (expired(st, &key, &data, now)) {
-		case 1:
-			if ((rc = c->del(c, 0)) != 0)
-				goto err;
-			(*removed)++;
-			break;
-		default:
-			break;
-		}
-	}
-	if (rc != DB_NOTFOUND)
-		goto err;
-	c->close(c);
-	return STORE_OK;
-err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
-}
-
 static int64_t
 store_be64(const unsigned char *p)
 {
@@ -890,33 +855,37 @@ store_be64(const unsigned char *p)
 	return (int64_t)v;
 }
 
+/* Prune callbacks (store_kv_prune): arg points to the time now. */
 static int
-store_nonce_expired(struct store *st, const DBT *k, const DBT *d, int64_t now)
+store_nonce_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
 {
 	(void)st;
 	(void)k;
-	return d->size != 8 || store_be64(d->data) < now;
+	(void)klen;
+	return vlen != 8 || store_be64(v) < *(const int64_t *)arg;
 }
 
 static int
-store_counter_expired(struct store *st, const DBT *k, const DBT *d,
-    int64_t now)
+store_counter_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
 {
 	struct counter	 c;
 
 	(void)st;
 	(void)k;
-	if (d->size != sizeof(c))
+	(void)klen;
+	if (vlen != sizeof(c))
 		return 1;
-	memcpy(&c, d->data, sizeof(c));
-	return c.window_end < now;
+	memcpy(&c, v, sizeof(c));
+	return c.window_end < *(const int64_t *)arg;
 }
 
 /* Orders that can no longer lead to a certificate, a day after expiry,
  * and their reference in the account's list. */
 static int
-store_order_expired(struct store *st, const DBT *k, const DBT *d,
-    int64_t now)
+store_order_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
 {
 	struct order	 o;
 	unsigned char	 ref[8 + ID_LEN];
@@ -924,11 +893,12 @@ store_order_expired(struct store *st, const DBT *k, const DBT *d,
 	DBT		 key, data;
 
 	(void)k;
-	if (d->size != sizeof(o))
+	(void)klen;
+	if (vlen != sizeof(o))
 		return 0;
-	memcpy(&o, d->data, sizeof(o));
+	memcpy(&o, v, sizeof(o));
 	if (!store_order_ok(&o) || o.status == ORDER_VALID ||
-	    o.expires + 86400 > now)
+	    o.expires + 86400 > *(const int64_t *)arg)
 		return 0;
 	store_order_ref(&o, ref);
 	memset(&key, 0, sizeof(key));
@@ -947,16 +917,19 @@ store_order_expired(struct store *st, const DBT *k, const DBT *d,
 }
 
 static int
-store_sms_expired(struct store *st, const DBT *k, const DBT *d, int64_t now)
+store_sms_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
 {
 	struct sms	 m;
 
 	(void)st;
 	(void)k;
-	if (d->size != sizeof(m))
+	(void)klen;
+	if (vlen != sizeof(m))
 		return 0;
-	memcpy(&m, d->data, sizeof(m));
-	return m.state != OUTBOX_QUEUED && m.created + 86400 < now;
+	memcpy(&m, v, sizeof(m));
+	return m.state != OUTBOX_QUEUED && m.created + 86400 <
+	    *(const int64_t *)arg;
 }
 
 int
@@ -965,14 +938,14 @@ store_prune(struct store *st, int64_t now, long *removed)
 	*removed = 0;
 	if (store_begin(st) != STORE_OK)
 		return STORE_ERR;
-	if (store_prune_db(st, DB_NONCES, now, store_nonce_expired,
-	    removed) != STORE_OK ||
-	    store_prune_db(st, DB_COUNTERS, now, store_counter_expired,
-	    removed) != STORE_OK ||
-	    store_prune_db(st, DB_ORDERS, now, store_order_expired,
-	    removed) != STORE_OK ||
-	    store_prune_db(st, DB_OUTBOX, now, store_sms_expired,
-	    removed) != STORE_OK) {
+	if (store_kv_prune(st, DB_NONCES, LONG_MAX, removed,
+	    store_nonce_expired, &now) != STORE_OK ||
+	    store_kv_prune(st, DB_COUNTERS, LONG_MAX, removed,
+	    store_counter_expired, &now) != STORE_OK ||
+	    store_kv_prune(st, DB_ORDERS, LONG_MAX, removed,
+	    store_order_expired, &now) != STORE_OK ||
+	    store_kv_prune(st, DB_OUTBOX, LONG_MAX, removed,
+	    store_sms_expired, &now) != STORE_OK) {
 		store_abort(st);
 		return STORE_ERR;
 	}
