@@ -68,9 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&val, 0, sizeof(val));
 	key.data = val.data = (void *)data;
 	key.size = val.size = (u_int32_t)size;
-	(void)store_nonce_expired(NULL, &key, &val, now);
-	(void)store_counter_expired(NULL, &key, &val, now);
-	(void)store_sms_expired(NULL, &key, &val, now);
+	(void)store_nonce_expired(NULL, data, size, data, size, &now);
+	(void)store_counter_expired(NULL, data, size, data, size, &now);
+	(void)store_sms_expired(NULL, data, size, data, size, &now);
 	memset(orders, 0, sizeof(orders));
 	memset(sms, 0, sizeof(sms));
 	(void)store_tally(NULL, &key, &val, &t);
