@@ -55,6 +55,21 @@ json_utf8(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* 0 when the four octets at p (before end) are hex digits. */
+static int
+json_hex4(const unsigned char *p, const unsigned char *end)
+{
+	int	 i;
+
+	if (end - p < 4)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f') || (p[i] >= 'A' && p[i] <= 'F')))
+			return -1;
+	return 0;
+}
+
 /* A string; *escaped set when it holds a backslash. -1 when invalid. */
 static int
 json_string(struct scan *sc, int *escaped)
@@ -72,8 +87,7 @@ json_string(struct scan *sc, int *escaped)
 			if (++sc->p >= sc->end)
 				return -1;
 			if (*sc->p == 'u') {
-				if (sc->end - sc->p < 5 || strspn((const char *)
-				    sc->p + 1, "0123456789abcdefABCDEF") < 4)
+				if (json_hex4(sc->p + 1, sc->end) == -1)
 					return -1;
 				sc->p += 5;
 			} else if (strchr("\"\\/bfnrt", *sc->p) != NULL &&
