@@ -898,7 +898,7 @@ store_order_expired(struct store *st, const void *k, size_t klen,
 		return 0;
 	memcpy(&o, v, sizeof(o));
 	if (!store_order_ok(&o) || o.status == ORDER_VALID ||
-	    o.expires + 86400 > *(const int64_t *)arg)
+	    o.expires > *(const int64_t *)arg - 86400)
 		return 0;
 	store_order_ref(&o, ref);
 	memset(&key, 0, sizeof(key));
@@ -928,8 +928,9 @@ store_sms_expired(struct store *st, const void *k, size_t klen,
 	if (vlen != sizeof(m))
 		return 0;
 	memcpy(&m, v, sizeof(m));
-	return m.state != OUTBOX_QUEUED && m.created + 86400 <
-	    *(const int64_t *)arg;
+	/* Compared this way round so a corrupt time cannot overflow. */
+	return m.state != OUTBOX_QUEUED && m.created <
+	    *(const int64_t *)arg - 86400;
 }
 
 int
