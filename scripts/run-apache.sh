@@ -36,25 +36,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/tls.sh"
-
-die() { echo "idprover: $*" >&2; exit 1; }
-
-# Absolute form of a path that may not exist yet.
-abspath() {
-	case $1 in
-	/*) p=$1 ;;
-	*) p=$(pwd)/$1 ;;
-	esac
-	d=$(dirname "$p")
-	b=$(basename "$p")
-	mkdir -p "$d"
-	d=$(cd "$d" && pwd)
-	case $b in
-	.) echo "$d" ;;
-	..) dirname "$d" ;;
-	*) echo "$d/$b" ;;
-	esac
-}
+. "$top/scripts/common.sh"
 
 find_apache() {
 	for a in apache2 httpd /usr/sbin/apache2 /usr/sbin/httpd; do
@@ -213,10 +195,6 @@ render() {
 	rm -f "$out"
 }
 
-port_busy() {
-	[ -n "$(ss -ltnH "( sport = :$1 )" 2>/dev/null)" ]
-}
-
 # Every descendant of a process, deepest last.
 descendants() {
 	for c in $(pgrep -P "$1" 2>/dev/null); do
@@ -225,27 +203,27 @@ descendants() {
 	done
 }
 
-APID=
+SPID=
 KIDS=
 stop() {
 	trap - INT TERM EXIT
-	if [ -n "$APID" ] && kill -0 "$APID" 2>/dev/null; then
-		KIDS="$KIDS $(descendants "$APID" | tr '\n' ' ')"
-		kill -TERM "$APID" 2>/dev/null || true
+	if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
+		KIDS="$KIDS $(descendants "$SPID" | tr '\n' ' ')"
+		kill -TERM "$SPID" 2>/dev/null || true
 		i=0
-		while kill -0 "$APID" 2>/dev/null && [ $i -lt 100 ]; do
+		while kill -0 "$SPID" 2>/dev/null && [ $i -lt 100 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		kill -0 "$APID" 2>/dev/null && kill -KILL "$APID" 2>/dev/null
-		wait "$APID" 2>/dev/null || true
+		kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
+		wait "$SPID" 2>/dev/null || true
 	fi
 	# mod_fcgid stops the programs it spawned; make sure.
 	for k in $KIDS; do
 		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
 	done
 	stop_spawned
-	APID=
+	SPID=
 	echo "idprover: stopped"
 }
 
@@ -311,10 +289,6 @@ grant_access() {
 
 start() {
 	apache=$(find_apache) || die "apache2 not installed"
-	[ -x "$BUILD/tools/idprover-admin" ] ||
-		die "$BUILD/tools/idprover-admin missing: run make first"
-	[ -x "$BUILD/cgi-bin/directory" ] ||
-		die "$BUILD/cgi-bin/directory missing: run make first"
 	case $MODE in
 	fcgid) need=mod_fcgid.so ;;
 	cgi) need=mod_cgid.so ;;
@@ -325,29 +299,8 @@ start() {
 		[ -f "$MODULES_DIR/$m" ] ||
 			die "$MODULES_DIR/$m missing (libapache2-mod-fcgid?)"
 	done
-	port_busy "$PORT" &&
-		die "port $PORT is in use (set IDPROVER_PORT to another port)"
-
-	if [ -n "${IDPROVER_SMS_GATEWAY:-}" ]; then
-		export IDPROVER_SMS_GATEWAY
-		case $IDPROVER_SMS_GATEWAY in
-		file://*) sms_where=${IDPROVER_SMS_GATEWAY#file://} ;;
-		*) sms_where=$IDPROVER_SMS_GATEWAY ;;
-		esac
-	else
-		sms_where=$IDPROVER_VAR/sms.log
-	fi
-	if [ -n "${IDPROVER_CONF:-}" ]; then
-		IDPROVER_CONF=$(abspath "$IDPROVER_CONF")
-		export IDPROVER_CONF
-	fi
-
-	if [ ! -d "$IDPROVER_VAR/db" ] || [ ! -f "$IDPROVER_VAR/ca/ca.pem" ]; then
-		echo "idprover: first start: initialising $IDPROVER_VAR"
-		"$BUILD/tools/idprover-admin" init ||
-			die "idprover-admin init failed"
-	fi
-	tls_make "$IDPROVER_VAR/tls" || die "cannot make the TLS certificate"
+	check_build
+	first_start
 
 	mkdir -p "$RUN_DIR/www" "$RUN_DIR/fcgid"
 	chmod 755 "$RUN_DIR" "$RUN_DIR/www"
@@ -369,47 +322,10 @@ start() {
 	trap 'stop' EXIT
 	[ "$MODE" = proxy-fcgi ] && start_spawned
 	"$apache" -f "$conf" -DFOREGROUND &
-	APID=$!
+	SPID=$!
 
-	dir_url=$IDPROVER_BASE_URL/directory
-	i=0
-	until curl -fsS -o /dev/null --noproxy "*" --cacert "$IDPROVER_VAR/tls/ca.pem" \
-	    --max-time 2 "https://localhost:$PORT/acme/directory" 2>/dev/null; do
-		if ! kill -0 "$APID" 2>/dev/null; then
-			tail -n 20 "$RUN_DIR/error.log" >&2 2>/dev/null || true
-			APID=
-			die "apache exited (log: $RUN_DIR/error.log)"
-		fi
-		i=$((i + 1))
-		if [ $i -ge 100 ]; then
-			echo "idprover: the directory does not answer yet;" \
-			    "see $RUN_DIR/error.log" >&2
-			break
-		fi
-		sleep 0.1
-	done
-
-	cat <<-EOF
-	idprover is running (apache pid $APID, $MODE, programs as $RUN_USER)
-	  ACME directory:  $dir_url
-	  TLS trust (CA):  $IDPROVER_VAR/tls/ca.pem
-	  issuing CA:      $IDPROVER_VAR/ca/ca.pem
-	  relay page:      https://localhost:$PORT/relay
-	  SMS codes land:  $sms_where
-	  logs:            $RUN_DIR/error.log, $RUN_DIR/access.log
-	  try:  curl --cacert $IDPROVER_VAR/tls/ca.pem $dir_url
-	Press Ctrl-C to stop.
-	EOF
-
-	# wait returns early when a trapped signal arrives; the trap stops.
-	while [ -n "$APID" ] && kill -0 "$APID" 2>/dev/null; do
-		wait "$APID" 2>/dev/null || true
-	done
-	if [ -n "$APID" ]; then
-		APID=
-		echo "idprover: apache exited; see $RUN_DIR/error.log" >&2
-		exit 1
-	fi
+	wait_ready apache
+	serve_until_stopped "apache pid $SPID, $MODE, programs as $RUN_USER"
 }
 
 setup_env

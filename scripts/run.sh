@@ -32,25 +32,7 @@ start|run)
 	esac ;;
 esac
 . "$top/scripts/tls.sh"
-
-die() { echo "idprover: $*" >&2; exit 1; }
-
-# Absolute form of a path that may not exist yet.
-abspath() {
-	case $1 in
-	/*) p=$1 ;;
-	*) p=$(pwd)/$1 ;;
-	esac
-	d=$(dirname "$p")
-	b=$(basename "$p")
-	mkdir -p "$d"
-	d=$(cd "$d" && pwd)
-	case $b in
-	.) echo "$d" ;;
-	..) dirname "$d" ;;
-	*) echo "$d/$b" ;;
-	esac
-}
+. "$top/scripts/common.sh"
 
 setup_env() {
 	PORT=${IDPROVER_PORT:-8443}
@@ -112,59 +94,33 @@ render() {
 	rm -f "$RUN_DIR/.render.$$"
 }
 
-port_busy() {
-	[ -n "$(ss -ltnH "( sport = :$1 )" 2>/dev/null)" ]
-}
-
-LPID=
+SPID=
 KIDS=
 stop() {
 	trap - INT TERM EXIT
-	if [ -n "$LPID" ] && kill -0 "$LPID" 2>/dev/null; then
-		KIDS="$KIDS $(pgrep -P "$LPID" 2>/dev/null | tr '\n' ' ')"
-		kill -TERM "$LPID" 2>/dev/null || true
+	if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
+		KIDS="$KIDS $(pgrep -P "$SPID" 2>/dev/null | tr '\n' ' ')"
+		kill -TERM "$SPID" 2>/dev/null || true
 		i=0
-		while kill -0 "$LPID" 2>/dev/null && [ $i -lt 50 ]; do
+		while kill -0 "$SPID" 2>/dev/null && [ $i -lt 50 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		kill -0 "$LPID" 2>/dev/null && kill -KILL "$LPID" 2>/dev/null
-		wait "$LPID" 2>/dev/null || true
+		kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
+		wait "$SPID" 2>/dev/null || true
 	fi
 	# FastCGI programs lighttpd started normally exit with it.
 	for k in $KIDS; do
 		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
 	done
-	LPID=
+	SPID=
 	echo "idprover: stopped"
 }
 
 start() {
 	command -v lighttpd >/dev/null 2>&1 || die "lighttpd not installed"
-	[ -x "$BUILD/tools/idprover-admin" ] ||
-		die "$BUILD/tools/idprover-admin missing: run make first"
-	[ -x "$BUILD/cgi-bin/directory" ] ||
-		die "$BUILD/cgi-bin/directory missing: run make first"
-	port_busy "$PORT" &&
-		die "port $PORT is in use (set IDPROVER_PORT to another port)"
-
-	if [ -n "${IDPROVER_SMS_GATEWAY:-}" ]; then
-		export IDPROVER_SMS_GATEWAY
-		case $IDPROVER_SMS_GATEWAY in
-		file://*) sms_where=${IDPROVER_SMS_GATEWAY#file://} ;;
-		*) sms_where=$IDPROVER_SMS_GATEWAY ;;
-		esac
-	else
-		sms_where=$IDPROVER_VAR/sms.log
-	fi
-	[ -n "${IDPROVER_CONF:-}" ] && export IDPROVER_CONF
-
-	if [ ! -d "$IDPROVER_VAR/db" ] || [ ! -f "$IDPROVER_VAR/ca/ca.pem" ]; then
-		echo "idprover: first start: initialising $IDPROVER_VAR"
-		"$BUILD/tools/idprover-admin" init ||
-			die "idprover-admin init failed"
-	fi
-	tls_make "$IDPROVER_VAR/tls" || die "cannot make the TLS certificate"
+	check_build
+	first_start
 
 	mkdir -p "$RUN_DIR/www"
 	if [ -s "$RUN_DIR/lighttpd.pid" ] &&
@@ -180,47 +136,9 @@ start() {
 	trap 'stop; exit 143' TERM
 	trap 'stop' EXIT
 	lighttpd -D -f "$conf" &
-	LPID=$!
-
-	dir_url=$IDPROVER_BASE_URL/directory
-	i=0
-	until curl -fsS -o /dev/null --noproxy "*" --cacert "$IDPROVER_VAR/tls/ca.pem" \
-	    --max-time 2 "https://localhost:$PORT/acme/directory" 2>/dev/null; do
-		if ! kill -0 "$LPID" 2>/dev/null; then
-			tail -n 20 "$RUN_DIR/error.log" >&2 2>/dev/null || true
-			LPID=
-			die "lighttpd exited (log: $RUN_DIR/error.log)"
-		fi
-		i=$((i + 1))
-		if [ $i -ge 100 ]; then
-			echo "idprover: the directory does not answer yet;" \
-			    "see $RUN_DIR/error.log" >&2
-			break
-		fi
-		sleep 0.1
-	done
-
-	cat <<-EOF
-	idprover is running (lighttpd pid $LPID)
-	  ACME directory:  $dir_url
-	  TLS trust (CA):  $IDPROVER_VAR/tls/ca.pem
-	  issuing CA:      $IDPROVER_VAR/ca/ca.pem
-	  relay page:      https://localhost:$PORT/relay
-	  SMS codes land:  $sms_where
-	  logs:            $RUN_DIR/error.log, $RUN_DIR/access.log
-	  try:  curl --cacert $IDPROVER_VAR/tls/ca.pem $dir_url
-	Press Ctrl-C to stop.
-	EOF
-
-	# wait returns early when a trapped signal arrives; the trap stops.
-	while [ -n "$LPID" ] && kill -0 "$LPID" 2>/dev/null; do
-		wait "$LPID" 2>/dev/null || true
-	done
-	if [ -n "$LPID" ]; then
-		LPID=
-		echo "idprover: lighttpd exited; see $RUN_DIR/error.log" >&2
-		exit 1
-	fi
+	SPID=$!
+	wait_ready lighttpd
+	serve_until_stopped "lighttpd pid $SPID"
 }
 
 setup_env
