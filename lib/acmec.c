@@ -138,7 +138,7 @@ acmec_clean(char *s)
 }
 
 /* A failure that is not a problem document: status 0. Returns -1. */
-static int
+static int __attribute__((format(printf, 2, 3)))
 acmec_error(struct acmec *c, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -50,7 +50,7 @@ static const struct {
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
-static int
+static int __attribute__((format(printf, 3, 4)))
 config_err(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list	 ap;
