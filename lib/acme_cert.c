@@ -1,5 +1,6 @@
 /* Certificates: finalize (RFC 8555 7.4), download (7.4.2), revocation
  * (7.6) and the CRL that issued certificates name. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,16 +182,55 @@ cert_revoke(struct store *st, struct cert *c, int reason, time_t now)
 	return store_cert_put(st, c);
 }
 
-/* Who may revoke (RFC 8555 7.6): the issuing account, or the holder of
- * the certificate's key. */
+struct held {
+	const char	*ident;
+	time_t		 now;
+	int		 found;
+};
+
+static int
+revoke_held_one(void *arg, const struct order *o)
+{
+	struct held	*h = arg;
+
+	if (o->authz == AUTHZ_VALID && o->authz_expires > h->now &&
+	    strcmp(o->ident, h->ident) == 0)
+		h->found = 1;
+	return 1;
+}
+
+/* 1 when the signing account holds a valid, unexpired authorization
+ * for the certificate's number (its orders only: no scan). */
+static int
+revoke_held(struct req *r, const struct cert *c)
+{
+	struct order	 o;
+	struct held	 h;
+	int		 more;
+
+	if (store_order_get(r->st, c->id, &o) != STORE_OK)
+		return 0;
+	h.ident = o.ident;
+	h.now = r->now;
+	h.found = 0;
+	if (store_acct_orders(r->st, r->acct.id, NULL, INT_MAX, &more,
+	    revoke_held_one, &h) < 0)
+		return 0;
+	return h.found;
+}
+
+/* Who may revoke (RFC 8555 7.6): the issuing account, an account that
+ * holds a valid authorization for the number, or the holder of the
+ * certificate's key. */
 static enum prob
 revoke_allowed(struct req *r, const struct cert *c, const char *thumb)
 {
 	if (r->jws->jwk != NULL ? strcmp(jwk_thumb(r->jws->jwk), thumb) == 0 :
-	    strcmp(c->acct, r->acct.id) == 0)
+	    strcmp(c->acct, r->acct.id) == 0 || revoke_held(r, c))
 		return PROB_NONE;
-	return resp_fail(r, PROB_UNAUTHORIZED, "neither the issuing account "
-	    "nor the certificate's key signed this request");
+	return resp_fail(r, PROB_UNAUTHORIZED, "neither the issuing account, "
+	    "nor an account authorized for the number, nor the certificate's "
+	    "key signed this request");
 }
 
 static enum prob

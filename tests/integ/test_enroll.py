@@ -431,6 +431,16 @@ def revocation():
         r = p.post(url, {"certificate": b64u(der2), "reason": reason})
         T.problem(r, 400, "badRevocationReason",
                   "revoke with reason %d: 400 badRevocationReason" % reason)
+    # An account that proved control of the same number may revoke too.
+    _, _, _, chall = start_order(q, number)
+    r = prove(q, number, chall)
+    T.eq(r.status_code, 200, "a second account proves the same number")
+    r = q.post(url, {"certificate": b64u(der2), "reason": 4})
+    T.headers(r, "revoke by an account holding a valid authorization for "
+              "the number: 200", 200, ctype=None)
+    r = p.post(url, {"certificate": b64u(der2)})
+    T.problem(r, 400, "alreadyRevoked", "then the issuing account: 400 "
+              "alreadyRevoked")
     self_signed = make_self_signed()
     r = p.post(url, {"certificate": b64u(self_signed)})
     T.problem(r, 404, "malformed", "revoke a certificate of another CA: 404 "
