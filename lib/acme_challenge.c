@@ -123,7 +123,7 @@ chall_ready(struct req *r, struct order *o)
 
 	if (o->chall == CHALL_PENDING)
 		return chall_send(r, o);
-	wait = (long)(o->last_send + RESEND_INTERVAL - r->now);
+	wait = (long)(o->last_send + r->cfg->sms_resend_interval - r->now);
 	if (wait <= 0 && o->sends < SENDS_MAX)
 		return chall_send(r, o);
 	if (o->sends < SENDS_MAX)

@@ -38,6 +38,7 @@ static const struct {
 	{ S(sms_gateway) }, { S(sms_http_body) }, { S(sms_template) },
 	{ S(sms_platform) }, { S(sms_link) }, { S(sms_webotp_host) },
 	{ L(sms_timeout_ms, 100, 60000) },
+	{ L(sms_resend_interval, 1, 3600) },
 	{ L(limit_number_hour, 1, 1000000) }, { L(limit_number_day, 1, 1000000) },
 	{ L(limit_account_hour, 1, 100000000) },
 	{ L(limit_prefix_hour, 1, 100000000) },
@@ -84,6 +85,7 @@ config_defaults(struct config *c)
 	strcpy(c->sms_template, DEFAULT_TEMPLATE);
 	strcpy(c->sms_platform, "idprover");
 	c->sms_timeout_ms = 3000;
+	c->sms_resend_interval = RESEND_INTERVAL;
 	c->limit_number_hour = 5;
 	c->limit_number_day = 10;
 	c->limit_account_hour = 500;

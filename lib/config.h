@@ -31,6 +31,7 @@ struct config {
 	char	 sms_link[URL_MAX];
 	char	 sms_webotp_host[128];
 	long	 sms_timeout_ms;
+	long	 sms_resend_interval;	/* seconds between a challenge's SMS */
 	long	 limit_number_hour, limit_number_day, limit_account_hour;
 	long	 limit_prefix_hour, limit_global_hour;
 	long	 limit_orders_hour;

@@ -852,7 +852,7 @@ relay_code(struct rctx *c, struct form *f)
 }
 
 /* Another SMS (PROTOCOL.md 8.2.5): the server sends one only after
- * RESEND_INTERVAL and at most SENDS_MAX in all, and answers 200 either
+ * sms_resend_interval and at most SENDS_MAX in all, and answers 200 either
  * way, so the relay keeps the same clock and count. */
 static int
 relay_resend(struct rctx *c, struct form *f)
@@ -860,7 +860,8 @@ relay_resend(struct rctx *c, struct form *f)
 	struct session	*s = &c->s;
 	struct acmec	*a;
 	json_object	*ch = NULL;
-	long		 wait = (long)(s->last_send + RESEND_INTERVAL - c->now);
+	long		 wait = (long)(s->last_send +
+			    c->rl->cfg.sms_resend_interval - c->now);
 	char		 mask[8];
 	int		 rc;
 
