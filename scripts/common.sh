@@ -103,3 +103,32 @@ serve_until_stopped() {
 		exit 1
 	fi
 }
+
+# Every descendant of a process, deepest last.
+descendants() {
+	for c in $(pgrep -P "$1" 2>/dev/null); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
+# Stop the server (TERM, then KILL after $1 tenths of a second) and any
+# program it leaves behind; callers clear traps and say "stopped".
+stop_server() {
+	if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
+		KIDS="$KIDS $(descendants "$SPID" | tr '\n' ' ')"
+		kill -TERM "$SPID" 2>/dev/null || true
+		i=0
+		while kill -0 "$SPID" 2>/dev/null && [ $i -lt "$1" ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
+		wait "$SPID" 2>/dev/null || true
+	fi
+	# The server stops the programs it spawned; make sure.
+	for k in $KIDS; do
+		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
+	done
+	SPID=
+}

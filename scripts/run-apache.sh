@@ -195,35 +195,12 @@ render() {
 	rm -f "$out"
 }
 
-# Every descendant of a process, deepest last.
-descendants() {
-	for c in $(pgrep -P "$1" 2>/dev/null); do
-		echo "$c"
-		descendants "$c"
-	done
-}
-
 SPID=
 KIDS=
 stop() {
 	trap - INT TERM EXIT
-	if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
-		KIDS="$KIDS $(descendants "$SPID" | tr '\n' ' ')"
-		kill -TERM "$SPID" 2>/dev/null || true
-		i=0
-		while kill -0 "$SPID" 2>/dev/null && [ $i -lt 100 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
-		wait "$SPID" 2>/dev/null || true
-	fi
-	# mod_fcgid stops the programs it spawned; make sure.
-	for k in $KIDS; do
-		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
-	done
+	stop_server 100
 	stop_spawned
-	SPID=
 	echo "idprover: stopped"
 }
 

@@ -98,22 +98,7 @@ SPID=
 KIDS=
 stop() {
 	trap - INT TERM EXIT
-	if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
-		KIDS="$KIDS $(pgrep -P "$SPID" 2>/dev/null | tr '\n' ' ')"
-		kill -TERM "$SPID" 2>/dev/null || true
-		i=0
-		while kill -0 "$SPID" 2>/dev/null && [ $i -lt 50 ]; do
-			sleep 0.1
-			i=$((i + 1))
-		done
-		kill -0 "$SPID" 2>/dev/null && kill -KILL "$SPID" 2>/dev/null
-		wait "$SPID" 2>/dev/null || true
-	fi
-	# FastCGI programs lighttpd started normally exit with it.
-	for k in $KIDS; do
-		kill -0 "$k" 2>/dev/null && kill -TERM "$k" 2>/dev/null
-	done
-	SPID=
+	stop_server 50
 	echo "idprover: stopped"
 }
 
