@@ -1,108 +1,219 @@
 # idprover: build, run, test. GNU make; site overrides in config.mk.
+#
+# lib/ is a set of layers, one archive each, and every program links the
+# layers it uses and the outside libraries of those layers, no more:
+#
+#   acme  relay            the resources; the platform's relay page
+#   ca  sms  client        issuing; texting; the ACME client side
+#   server                 request loop, responses, problems, JWS, nonces
+#   store                  the store interface and its Berkeley DB engine
+#   base                   formats and helpers
+#
+# Flags of outside libraries come from pkg-config when a target needs them,
+# not when this file is read, so that `make run` on a bare machine first
+# installs the packages (scripts/deps.sh) and then builds in a sub-make.
 -include config.mk
 
 PREFIX	?= /usr/local
 BUILD	?= build
-PKGS	 = fcgi gnutls json-c libtasn1 libcurl libsmpp34
-PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS	  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-
 CC	?= cc
 OPT	?= -O2 -g
-CFLAGS	+= $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra $(WERROR) -Ilib \
-	   $(PKGCFLAGS) -DTEMPLATE_DIR='"$(PREFIX)/share/idprover/templates"' \
-	   $(SANFLAGS)
-LDFLAGS	+= $(SANFLAGS)
-LDLIBS	+= $(PKGLIBS) -ldb-5.3
 
+WARN	 = -W -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+	   -Wmissing-prototypes -Wmissing-declarations -Wsign-compare \
+	   -Wformat=2 -Werror=format-security
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 ifeq ($(CI),true)
 WERROR	?= -Werror
 endif
 ifeq ($(SAN),1)
 BUILD	 = build-san
+HARDEN	 = -fstack-protector-strong
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
 endif
+CFLAGS	+= $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(WERROR) \
+	   -DTEMPLATE_DIR='"$(PREFIX)/share/idprover/templates"' $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS)
 
+# --- Outside libraries, looked up lazily and once -------------------------
+# The Debian package that provides each pkg-config name.
+DEB_gnutls	= libgnutls28-dev
+DEB_json-c	= libjson-c-dev
+DEB_libtasn1	= libtasn1-6-dev
+DEB_fcgi	= libfcgi-dev
+DEB_libcurl	= libcurl4-gnutls-dev
+DEB_libsmpp34	= libsmpp34-dev
+DEB_cmocka	= libcmocka-dev
+
+pkg_run	 = $(if $(shell pkg-config --exists $(2) 2>/dev/null && echo y),$(shell \
+	   pkg-config --$(1) $(2)) ,$(error idprover: $(2) not found by \
+	   pkg-config: run `make deps` as root, or apt-get install $(DEB_$(2))))
+pkg_q	 = $(if $(PKG_$(1)_$(2)),,$(eval PKG_$(1)_$(2) := $(call pkg_run,$(1),$(2))))$(PKG_$(1)_$(2))
+pkg	 = $(foreach p,$(2),$(call pkg_q,$(1),$(p)))
+db_check = $(if $(DB_OK),,$(eval DB_OK := $(if $(shell printf '\#include <db.h>\n' | \
+	   $(CC) -E - >/dev/null 2>&1 && echo y),y,$(error idprover: Berkeley DB 5.3 \
+	   headers not found: run `make deps` as root, or apt-get install libdb5.3-dev))))
+
+# --- Layers ----------------------------------------------------------------
+LAYERS	 = acme relay client ca sms server store base	# top to bottom
+# What each layer's sources may include: itself and the layers below it.
+SEE_base   = base
+SEE_store  = base store
+SEE_server = base store server
+SEE_ca	   = base ca
+SEE_sms	   = base sms
+SEE_client = base client
+SEE_acme   = base store server ca sms acme
+SEE_relay  = base store server ca client relay
+# The outside libraries each layer calls.
+EXT_base   = gnutls json-c libtasn1
+EXT_server = fcgi
+EXT_ca	   = gnutls libtasn1
+EXT_sms	   = libcurl libsmpp34
+EXT_client = libcurl gnutls
+
+comma	:= ,
+space	:= $(subst ,, )
+layer_of = $(word 2,$(subst /, ,$(1)))
+incs	 = $(addprefix -Ilib/,$(1))
+ext_of	 = $(sort $(foreach l,$(1),$(EXT_$(l))))
+cflags_of = $(call incs,$(foreach l,$(1),$(SEE_$(l)))) $(call pkg,cflags,$(call ext_of,$(1)))
+libs_of	 = $(foreach l,$(filter $(1),$(LAYERS)),$(BUILD)/lib/lib$(l).a) \
+	   $(call pkg,libs,$(call ext_of,$(1))) \
+	   $(if $(filter store,$(1)),$(db_check)-ldb-5.3)
+
+$(foreach l,$(LAYERS),$(eval OBJ_$(l) = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(l)/*.c))))
+HDRS	 = $(wildcard lib/*/*.h)
+
+# --- Programs and the layers each links ------------------------------------
 PROGS	 = directory new-nonce new-account account key-change new-order \
 	   order finalize authz challenge cert revoke-cert crl relay
 TOOLS	 = idprover-admin idprover-client
+ACME	 = acme server store base
+USE_directory	= $(ACME)
+USE_new-nonce	= $(ACME)
+USE_new-account	= $(ACME)
+USE_account	= $(ACME)
+USE_key-change	= $(ACME)
+USE_new-order	= $(ACME)
+USE_order	= $(ACME)
+USE_authz	= $(ACME)
+USE_finalize	= $(ACME) ca
+USE_cert	= $(ACME) ca
+USE_revoke-cert	= $(ACME) ca
+USE_crl		= $(ACME) ca
+USE_challenge	= $(ACME) sms
+USE_relay	= relay client ca server store base
+USE_idprover-admin  = $(LAYERS)
+USE_idprover-client = client base
+ALL	 = $(LAYERS)
 
-LIBSRC	 = $(wildcard lib/*.c)
-LIBOBJ	 = $(LIBSRC:lib/%.c=$(BUILD)/lib/%.o)
-LIBA	 = $(BUILD)/libidprover.a
 PROGBIN	 = $(PROGS:%=$(BUILD)/cgi-bin/%)
 TOOLBIN	 = $(TOOLS:%=$(BUILD)/tools/%)
 UNITSRC	 = $(wildcard tests/unit/test_*.c)
 UNITBIN	 = $(UNITSRC:tests/unit/%.c=$(BUILD)/tests/%)
-HDRS	 = $(wildcard lib/*.h)
-
-all: $(PROGBIN) $(TOOLBIN)
-
-deps:
-	@sh scripts/deps.sh
-
-# config.o holds the install prefix: rebuild it when the prefix changes.
-$(BUILD)/.prefix: FORCE
-	@mkdir -p $(@D)
-	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' > $@
-
-$(BUILD)/lib/config.o: $(BUILD)/.prefix
-
-$(BUILD)/lib/%.o: lib/%.c $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
-
-$(LIBA): $(LIBOBJ)
-	rm -f $@
-	ar rcs $@ $(LIBOBJ)
-
-$(BUILD)/cgi-bin/%: cgi-bin/%.c $(LIBA) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
-
-$(BUILD)/tools/%: tools/%.c $(LIBA) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
-
-$(BUILD)/tests/%: tests/unit/%.c $(LIBA) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
-
-unit: $(UNITBIN)
-	@sh tests/unit/run.sh $(UNITBIN)
-
-run: deps all
-	@sh scripts/run.sh
-
-test: deps
-	$(MAKE) all unit
-	$(MAKE) SAN=1 all unit
-	$(MAKE) fuzz-replay
-	sh tests/integ/run.sh
-	IDP_BUILD=$(CURDIR)/build-san sh tests/integ/run.sh test_accounts.py \
-	    test_enroll.py test_hostile.py test_relay.sh
-
 FUZZSRC	 = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZBIN	 = $(FUZZSRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 FUZZTIME ?= 60
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIBA)
+all: $(PROGBIN) $(TOOLBIN)
+
+# config.o holds the install prefix: rebuild it when the prefix changes.
+# The stamp is written only when it differs, so a rebuild stays a no-op.
+PREFIX_STAMP := $(shell mkdir -p $(BUILD) && { echo '$(PREFIX)' | \
+	cmp -s - $(BUILD)/.prefix || echo '$(PREFIX)' > $(BUILD)/.prefix; } && \
+	echo $(BUILD)/.prefix)
+$(BUILD)/lib/base/config.o: $(PREFIX_STAMP)
+
+$(BUILD)/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBA) $(LDLIBS)
+	$(CC) $(CFLAGS) $(call cflags_of,$(call layer_of,$<)) -c -o $@ $<
+
+$(foreach l,$(LAYERS),$(eval $(BUILD)/lib/lib$(l).a: $$(OBJ_$(l)) ; \
+	rm -f $$@ && ar rcs $$@ $$(OBJ_$(l))))
+
+$(BUILD)/cgi-bin/%: cgi-bin/%.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(USE_$*)) $(LDFLAGS) -o $@ $< \
+	    $(call libs_of,$(USE_$*))
+
+$(BUILD)/tools/%: tools/%.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(USE_$*)) $(LDFLAGS) -o $@ $< \
+	    $(call libs_of,$(USE_$*))
+
+$(BUILD)/tests/%: tests/unit/%.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit $(LDFLAGS) -o $@ $< \
+	    $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) $(LDFLAGS) -o $@ $< \
+	    tests/fuzz/replay.c $(call libs_of,$(ALL))
+
+$(BUILD)/bench/load: bench/load.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,client base) $(LDFLAGS) -pthread -o $@ \
+	    bench/load.c $(call libs_of,client base)
+
+$(BUILD)/bench/nothing: bench/nothing.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call pkg,cflags,fcgi) $(LDFLAGS) -o $@ bench/nothing.c \
+	    $(call pkg,libs,fcgi)
+
+# --- What a person runs: the packages first, then a sub-make ---------------
+deps:
+	@sh scripts/deps.sh run
+
+deps-test:
+	@sh scripts/deps.sh test
+
+run:
+	@sh scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh
+
+unit: $(UNITBIN)
+	@sh tests/unit/run.sh $(UNITBIN)
+
+# Layer and link checks: dependencies point down, programs need only what
+# they use.
+check-layers: $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(PROGBIN) $(TOOLBIN)
+	@sh tests/layers.sh $(BUILD) $(foreach l,$(LAYERS),$(l)=$(subst $(space),$(comma),$(strip $(SEE_$(l)))))
+
+test:
+	@sh scripts/deps.sh test
+	@echo "CFLAGS: $(CFLAGS)"
+	$(MAKE) all unit check-layers
+	$(MAKE) SAN=1 all unit check-layers
+	$(MAKE) fuzz-replay
+	$(MAKE) man-lint
+	sh tests/integ/run.sh
+	IDP_BUILD=$(CURDIR)/build-san sh tests/integ/run.sh test_accounts.py \
+	    test_enroll.py test_hostile.py test_relay.sh
 
 fuzz-replay:
 	$(MAKE) SAN=1 $(FUZZSRC:tests/fuzz/%.c=build-san/fuzz/%)
 	@sh tests/fuzz/replay.sh build-san/fuzz
 
 fuzz:
+	@sh scripts/deps.sh test
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
-bench: deps all $(BUILD)/bench/load $(BUILD)/bench/nothing
+bench:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/load $(BUILD)/bench/nothing
 	@sh bench/run.sh
 
-install: all
+install:
+	@sh scripts/deps.sh run
+	@$(MAKE) --no-print-directory all
 	sh scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD)
+
+fresh-check:
+	@sh scripts/fresh-check.sh
 
 clean:
 	rm -rf build build-san tests/tmp
@@ -110,15 +221,6 @@ clean:
 man-lint:
 	mandoc -T lint -W warning man/*.[1-9]
 
-FORCE:
-
-.PHONY: all deps unit run test fuzz fuzz-replay bench install clean man-lint FORCE
+.PHONY: all deps deps-test unit run test fuzz fuzz-replay bench install \
+	clean man-lint check-layers fresh-check
 .SECONDARY:
-
-$(BUILD)/bench/load: bench/load.c $(LIBA) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ bench/load.c $(LIBA) $(LDLIBS)
-
-$(BUILD)/bench/nothing: bench/nothing.c
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ bench/nothing.c $(LDLIBS)

@@ -1,6 +1,6 @@
-/* relay: the platform's code-entry page (lib/relay.c), mounted at /relay.
+/* relay: the platform's code-entry page (lib/relay/relay.c), mounted at /relay.
  * Its form posts are not JWS requests, so it runs its own loop on
- * lib/fcgi.h rather than serve(). */
+ * lib/server/fcgi.h rather than serve(). */
 #include <sys/stat.h>
 
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* libFuzzer target: json_parse and json_parse_object, then every typed
  * getter on every member of the top object and of the objects in the
- * top array. An accepted text stays within the caps of lib/bounds.h,
+ * top array. An accepted text stays within the caps of lib/base/bounds.h,
  * and at most one getter accepts a member. */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* libFuzzer target: ids taken from request paths (path_id of
- * lib/util.c, included), with every prefix the programs use. An
+ * lib/server/path.c, included), with every prefix the programs use. An
  * accepted id is ID_LEN base64url characters copied from the path, and
  * what follows it is empty or starts with '/'. */
 #include <stddef.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/util.c"
+#include "../../lib/server/path.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/sms.c"	/* the static parsers */
+#include "../../lib/sms/sms.c"	/* the static parsers */
 
 #define FUZZ_MAX	4096
 

@@ -22,7 +22,7 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 pkgcflags=$(pkg-config --cflags $pkgs) || exit 2
 pkglibs=$(pkg-config --libs $pkgs) || exit 2
-cflags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Ilib $pkgcflags
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra $(for d in lib/*/; do printf -- "-I%s " "${d%/}"; done) $pkgcflags
     -DTEMPLATE_DIR=\"/usr/local/share/idprover/templates\"
     -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 san="address,undefined"
@@ -32,8 +32,8 @@ mkdir -p "$out/lib" "$out/corpus" || exit 2
 [ -f "$out/.gitignore" ] || echo '*' >"$out/.gitignore"
 
 # The library, instrumented for coverage but without libFuzzer's main.
-echo "building lib/*.c"
-for src in lib/*.c; do
+echo "building lib/*/*.c"
+for src in lib/*/*.c; do
 	obj="$out/lib/$(basename "$src" .c).o"
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
 	    [ -n "$(find lib -name '*.h' -newer "$obj" 2>/dev/null)" ]; then
@@ -55,7 +55,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	log="$out/$target.log"
 
 	# Objects of lib files the target includes itself are left out.
-	incl=$(sed -n 's|^#include[ 	]*"\.\./\.\./lib/\([A-Za-z0-9_]*\)\.c".*|\1|p' \
+	incl=$(sed -n 's|^#include[ 	]*"\.\./\.\./lib/[a-z]*/\([A-Za-z0-9_]*\)\.c".*|\1|p' \
 	    "$src")
 	objs=""
 	for o in "$out"/lib/*.o; do

@@ -109,9 +109,10 @@ if [ -z "${SMPP_SEND:-}" ]; then
 	SMPP_SEND="$tmp/smpp_send"
 	# shellcheck disable=SC2046
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-	    -I"$top/lib" -o "$SMPP_SEND" "$top/tests/unit/smpp_send.c" \
-	    "$top/lib/sms.c" "$top/lib/sms_smpp.c" "$top/lib/sms_http.c" \
-	    "$top/lib/sms_exec.c" "$top/lib/log.c" \
+	    -I"$top/lib/base" -I"$top/lib/sms" -o "$SMPP_SEND" "$top/tests/unit/smpp_send.c" \
+	    "$top/lib/sms/sms.c" "$top/lib/sms/sms_smpp.c" \
+	    "$top/lib/sms/sms_http.c" "$top/lib/sms/sms_exec.c" \
+	    "$top/lib/base/log.c" \
 	    $(pkg-config --cflags --libs libsmpp34 libcurl) ||
 		bail "cannot build smpp_send"
 fi

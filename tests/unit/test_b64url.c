@@ -1,4 +1,4 @@
-/* Unit tests of lib/b64url.c: RFC 4648 vectors in the base64url alphabet,
+/* Unit tests of lib/base/b64url.c: RFC 4648 vectors in the base64url alphabet,
  * strict refusal of padding, whitespace and foreign characters, buffer
  * bounds, canonical trailing bits and random round trips. */
 #include <stdarg.h>

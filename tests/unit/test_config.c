@@ -1,4 +1,4 @@
-/* Unit tests of lib/config.c: defaults, a file setting every key, the
+/* Unit tests of lib/base/config.c: defaults, a file setting every key, the
  * refusals (unknown keys, wrong types, ranges, lengths, duplicates, a
  * template without {code}), the IDPROVER_* overrides and the values
  * derived from base_url and data_dir. */

@@ -1,4 +1,4 @@
-/* Unit tests of lib/crypt.c: uniform draws (the SMS code), constant-time
+/* Unit tests of lib/base/crypt.c: uniform draws (the SMS code), constant-time
  * comparison, sealing of the outbox text, ids, and the hash and MAC
  * against published vectors. */
 #include <stdarg.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/form.c: hostile form bodies, each validator's edges,
+/* Unit tests of lib/relay/form.c: hostile form bodies, each validator's edges,
  * and the session cookie. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
-/* Unit tests of lib/json.c: strict parsing (PROTOCOL.md section 2: UTF-8,
+/* Unit tests of lib/base/json.c: strict parsing (PROTOCOL.md section 2: UTF-8,
  * duplicate member names refused), the depth and member caps of
- * lib/bounds.h, and every typed getter against every wrong type. */
+ * lib/base/bounds.h, and every typed getter against every wrong type. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* Unit tests of lib/jwk.c: the RFC 7638 thumbprints of
+/* Unit tests of lib/base/jwk.c: the RFC 7638 thumbprints of
  * jwk-thumbprint.json, the key rules of PROTOCOL.md section 6.1 against
  * hostile keys, canonical text round trips and signature checks with
  * keys generated here. */

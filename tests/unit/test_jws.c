@@ -1,4 +1,4 @@
-/* Unit tests of lib/jws.c with lib/jwk.c: RFC 7515 A.3 and RFC 8037 A.4,
+/* Unit tests of lib/server/jws.c with lib/base/jwk.c: RFC 7515 A.3 and RFC 8037 A.4,
  * the signed ACME requests and negative cases of jws.json, and the
  * stateless rules of PROTOCOL.md section 4 against hostile envelopes
  * and headers, in both the outer and the nested (keyChange) mode. */

@@ -1,4 +1,4 @@
-/* Unit tests of lib/nonce.c (RFC 8555 6.5): nonces good once, refused
+/* Unit tests of lib/server/nonce.c (RFC 8555 6.5): nonces good once, refused
  * when tampered, cut, expired, from the future or from another secret.
  * The module is included to reach nonce_mac; the store is a temporary
  * Berkeley DB environment. */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/nonce.c"
+#include "../../lib/server/nonce.c"
 
 #define NOW	1750000000
 

@@ -1,5 +1,5 @@
-/* Unit tests of lib/sign.c (client keys, JWS, CSRs) and of the digest in
- * lib/acmec.c: every signature checked by the server's own lib/jws.c. */
+/* Unit tests of lib/client/sign.c (client keys, JWS, CSRs) and of the digest in
+ * lib/client/acmec.c: every signature checked by the server's own lib/server/jws.c. */
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include <json-c/json.h>
 
 /* For sign_fixed(); the archive's copy of sign.o is then not linked. */
-#include "../../lib/sign.c"
+#include "../../lib/client/sign.c"
 
 #include "acmec.h"
 #include "bounds.h"
@@ -88,7 +88,7 @@ teardown(void **state)
 	return 0;
 }
 
-/* Parse and verify a JWS with lib/jws.c; key NULL: the embedded jwk. */
+/* Parse and verify a JWS with lib/server/jws.c; key NULL: the embedded jwk. */
 static struct jws *
 check_jws(const char *text, int mode, const struct jwk *key)
 {

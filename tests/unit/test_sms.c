@@ -1,4 +1,4 @@
-/* Unit tests for lib/sms.c and the file, exec and http gateways. */
+/* Unit tests for lib/sms/sms.c and the file, exec and http gateways. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/sms.c"	/* reach the static parsers */
+#include "../../lib/sms/sms.c"	/* reach the static parsers */
 
 #define TO	"15551230000"
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/smstext.c with sms_fits of lib/sms.c: the SMS text of
+/* Unit tests of lib/sms/smstext.c with sms_fits of lib/sms/sms.c: the SMS text of
  * PROTOCOL.md section 8.3 (placeholders, {link} with {code} inside, the
  * WebOTP line) and the one-SMS limit checked at start-up. */
 #include <stdarg.h>

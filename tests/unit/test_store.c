@@ -1,4 +1,4 @@
-/* Unit tests of lib/store.c in a temporary Berkeley DB environment:
+/* Unit tests of lib/store/store.c in a temporary Berkeley DB environment:
  * records in and out, transactions, the orders list with its cursor,
  * counters, metadata, corrupt records (written raw through the static
  * store_put), pruning, statistics, hot backup and reopening. */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/store.c"
+#include "../../lib/store/store.c"
 
 #define NOW	1750000000
 

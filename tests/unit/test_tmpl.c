@@ -1,4 +1,4 @@
-/* Unit tests of lib/tmpl.c: templates that must be refused, renders
+/* Unit tests of lib/relay/tmpl.c: templates that must be refused, renders
  * with hostile values, the output cap, and the shipped relay page. */
 #include <stdarg.h>
 #include <stddef.h>

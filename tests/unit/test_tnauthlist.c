@@ -1,4 +1,4 @@
-/* Unit tests of lib/tnauthlist.c: the published vectors and hostile DER. */
+/* Unit tests of lib/base/tnauthlist.c: the published vectors and hostile DER. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
-/* Unit tests of lib/util.c (RFC 3339 times, path ids, URLs) and
- * lib/problem.c (the enum prob table of PROTOCOL.md section 5, and the
+/* Unit tests of lib/server/path.c (RFC 3339 times, path ids, URLs) and
+ * lib/server/problem.c (the enum prob table of PROTOCOL.md section 5, and the
  * problem documents built from it). */
 #include <sys/wait.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests of lib/x509.c: CSR vectors, the CA files, issuance,
+/* Unit tests of lib/ca/x509.c: CSR vectors, the CA files, issuance,
  * revocation lookups, CRLs and the PEM chain, all checked with GnuTLS. */
 #include <stdarg.h>
 #include <stddef.h>

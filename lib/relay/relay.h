@@ -1,14 +1,14 @@
 /* The platform relay (DESIGN.md "The platform relay"): the phone-sized
  * page where an end user enrols a number. It drives the ACME flow with
- * the platform's account key (lib/acmec.h) and keeps its sessions in its
- * own store (lib/session.h). Plain HTML forms, POST-redirect-GET, no
+ * the platform's account key (lib/client/acmec.h) and keeps its sessions in its
+ * own store (lib/relay/session.h). Plain HTML forms, POST-redirect-GET, no
  * script. cgi-bin/relay.c reads the request and writes the response;
  * everything in between is here. */
 #ifndef RELAY_H
 #define RELAY_H
 #include <stddef.h>
 
-#include "acme.h"
+#include "server.h"
 
 struct relay;
 

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acme.h"
+#include "server.h"
 #include "jws.h"
 #include "log.h"
 

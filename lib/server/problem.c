@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acme.h"
+#include "server.h"
 #include "jwk.h"
 
 static const struct {

@@ -1,6 +1,7 @@
-/* idprover: the one header the programs in cgi-bin/ include. */
-#ifndef ACME_H
-#define ACME_H
+/* The request path every program shares: the process, the request and
+ * its response, problems, nonces and authentication. */
+#ifndef SERVER_H
+#define SERVER_H
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -8,9 +9,11 @@
 #include <json-c/json.h>
 
 #include "bounds.h"
+#include "buf.h"
 #include "config.h"
 #include "problem.h"
 #include "store.h"
+#include "timefmt.h"
 
 enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
 
@@ -20,11 +23,6 @@ enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
 
 /* What a POST must be signed with (PROTOCOL.md section 4, rule 11). */
 enum auth { AUTH_KID, AUTH_JWK, AUTH_EITHER };
-
-struct buf {
-	char	*p;
-	size_t	 len, cap;
-};
 
 struct jws;
 struct ca;
@@ -85,10 +83,6 @@ struct program {
 int		 serve(const struct program *);
 
 /* Response helpers (resp.c). */
-int		 buf_add(struct buf *, const void *, size_t);
-int		 buf_printf(struct buf *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
-void		 buf_free(struct buf *);
 int		 resp_header(struct req *, const char *name, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 resp_link(struct req *, const char *url, const char *rel);
@@ -116,47 +110,5 @@ int		 url_of(const struct req *, char *, size_t, const char *kind,
  * gets what follows. PROB_NOT_FOUND when it is not an id. */
 enum prob	 path_id(struct req *, const char *prefix, char id[ID_LEN + 1],
 		    const char **rest);
-/* RFC 3339 time, UTC, second precision. */
-int		 time_fmt(time_t, char *, size_t);
-/* Parse RFC 3339; -1 when malformed. */
-int		 time_parse(const char *, time_t *);
-
-/* Resource logic. */
-enum prob	 acme_directory(struct req *);
-enum prob	 acme_nonce(struct req *);
-enum prob	 acme_nonce_post(struct req *);
-enum prob	 acme_account_new(struct req *);
-enum prob	 acme_account_post(struct req *);
-enum prob	 acme_key_change(struct req *);
-enum prob	 acme_order_new(struct req *);
-enum prob	 acme_orders_list(struct req *, const char *query);
-enum prob	 acme_order_post(struct req *);
-enum prob	 acme_finalize(struct req *);
-enum prob	 acme_authz_post(struct req *);
-enum prob	 acme_challenge_post(struct req *);
-void		 acme_challenge_after(struct req *);
-enum prob	 acme_cert_post(struct req *);
-enum prob	 acme_revoke(struct req *);
-enum prob	 acme_crl(struct req *);
-int		 acme_ca_init(struct server *);
-/* Revocation shared with the operator's tool: reasons accepted from
- * clients (0, 1, 3, 4, 5), and marking a certificate revoked in the open
- * transaction (STORE_EXISTS when it already was). */
-int		 cert_reason_ok(long);
-int		 cert_revoke(struct store *, struct cert *, int reason,
-		    time_t now);
-int		 acme_sms_init(struct server *);
-
-/* Account and order state shared by the resources (acme_state.c). */
-int		 account_json(const struct req *, const struct account *,
-		    json_object **);
-/* Load the order named id for the signing account: not found → 404,
- * another account's → 403. Applies expiry (and stores it). */
-enum prob	 order_load(struct req *, const char *id, struct order *);
-json_object	*order_json(const struct req *, const struct order *);
-json_object	*authz_json(const struct req *, const struct order *);
-json_object	*chall_json(const struct req *, const struct order *);
-/* Mark the order, its authorization and challenge invalid. */
-void		 order_fail(struct order *, enum prob, const char *detail);
 
 #endif

@@ -89,7 +89,7 @@ struct smpp_conf {
 	int	 source_npi;
 };
 
-/* SMPP 3.4 transmitter (lib/sms_smpp.c). sms_smpp_new copies the
+/* SMPP 3.4 transmitter (lib/sms/sms_smpp.c). sms_smpp_new copies the
  * configuration and does not connect; sms_smpp_send binds on first use
  * and keeps the bind. sms_smpp_free unbinds and frees; accepts NULL. */
 struct sms_smpp;
@@ -99,7 +99,7 @@ enum sms_result	 sms_smpp_send(struct sms_smpp *, const char *to,
 		    size_t msgidsz, char *err, size_t errsz);
 void		 sms_smpp_free(struct sms_smpp *);
 
-/* HTTP(S) request with libcurl (lib/sms_http.c). url and body are
+/* HTTP(S) request with libcurl (lib/sms/sms_http.c). url and body are
  * already substituted; body NULL means GET. */
 struct sms_http;
 struct sms_http	*sms_http_new(char *err, size_t errsz);
@@ -108,7 +108,7 @@ enum sms_result	 sms_http_send(struct sms_http *, const char *url,
 void		 sms_http_free(struct sms_http *);
 
 /* Run program with argv {program, to} and text on stdin, no shell
- * (lib/sms_exec.c). */
+ * (lib/sms/sms_exec.c). */
 enum sms_result	 sms_exec_send(const char *program, const char *to,
 		    const char *text, int timeout_ms, char *msgid,
 		    size_t msgidsz, char *err, size_t errsz);

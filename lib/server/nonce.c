@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acme.h"
+#include "server.h"
 #include "b64url.h"
 #include "crypt.h"
 

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acme.h"
+#include "server.h"
 #include "fcgi.h"
 #include "jws.h"
 #include "log.h"
