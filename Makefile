@@ -65,7 +65,7 @@ SEE_ca	   = base ca
 SEE_sms	   = base sms
 SEE_client = base client
 SEE_acme   = base store server ca sms acme
-SEE_relay  = base store server ca client relay
+SEE_relay  = base store server client relay
 # The outside libraries each layer calls.
 EXT_base   = gnutls json-c libtasn1
 EXT_server = fcgi
@@ -104,7 +104,7 @@ USE_cert	= $(ACME) ca
 USE_revoke-cert	= $(ACME) ca
 USE_crl		= $(ACME) ca
 USE_challenge	= $(ACME) sms
-USE_relay	= relay client ca server store base
+USE_relay	= relay client server store base
 USE_idprover-admin  = $(LAYERS)
 USE_idprover-client = client base
 ALL	 = $(LAYERS)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "acme.h"
+#include "file.h"
 #include "log.h"
 #include "outbox.h"
 #include "secret.h"
@@ -214,39 +215,6 @@ cmd_stats(int argc, char **argv)
 	return 0;
 }
 
-/* Copy one file (mode 0600 by the umask), refusing to overwrite. */
-static int
-copy_file(const char *from, const char *to)
-{
-	char	 buf[8192];
-	ssize_t	 n;
-	int	 in, out, rc = -1;
-
-	if ((in = open(from, O_RDONLY)) == -1) {
-		fprintf(stderr, "idprover-admin: %s: %s\n", from,
-		    strerror(errno));
-		return -1;
-	}
-	if ((out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
-		fprintf(stderr, "idprover-admin: %s: %s\n", to,
-		    strerror(errno));
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			break;
-	if (n == 0 && fsync(out) == 0)
-		rc = 0;
-	else
-		fprintf(stderr, "idprover-admin: copying %s: %s\n", from,
-		    strerror(errno));
-	close(in);
-	if (close(out) == -1)
-		rc = -1;
-	return rc;
-}
-
 static int
 dir_empty(const char *dir)
 {
@@ -338,25 +306,25 @@ cmd_backup(int argc, char **argv)
 	/* The secret, the CA and the configuration. */
 	if (joinpath(from, sizeof(from), srv.cfg.data_dir, "secret") == -1 ||
 	    joinpath(to, sizeof(to), dir, "secret") == -1 ||
-	    copy_file(from, to) == -1)
+	    file_copy(from, to, 1) == -1)
 		return 1;
 	if (joinpath(to, sizeof(to), dir, "ca") == -1 ||
 	    (mkdir(to, 0700) == -1 && errno != EEXIST) ||
 	    joinpath(to, sizeof(to), dir, "ca/ca.key") == -1 ||
-	    copy_file(srv.cfg.ca_key, to) == -1 ||
+	    file_copy(srv.cfg.ca_key, to, 1) == -1 ||
 	    joinpath(to, sizeof(to), dir, "ca/ca.pem") == -1 ||
-	    copy_file(srv.cfg.ca_cert, to) == -1)
+	    file_copy(srv.cfg.ca_cert, to, 1) == -1)
 		return 1;
 	if (access(srv.cfg.relay_key, R_OK) == 0) {
 		if (joinpath(to, sizeof(to), dir, "relay") == -1 ||
 		    (mkdir(to, 0700) == -1 && errno != EEXIST) ||
 		    joinpath(to, sizeof(to), dir, "relay/account.key") == -1 ||
-		    copy_file(srv.cfg.relay_key, to) == -1)
+		    file_copy(srv.cfg.relay_key, to, 1) == -1)
 			return 1;
 	}
 	if ((cf = loaded_config(cbuf, sizeof(cbuf))) != NULL &&
 	    (joinpath(to, sizeof(to), dir, "idprover.conf") == -1 ||
-	    copy_file(cf, to) == -1))
+	    file_copy(cf, to, 1) == -1))
 		return 1;
 	if (!in_data_dir(srv.cfg.db_dir, "db") ||
 	    !in_data_dir(srv.cfg.ca_key, "ca/ca.key") ||

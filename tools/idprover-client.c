@@ -17,6 +17,7 @@
 
 #include "acmec.h"
 #include "bounds.h"
+#include "file.h"
 #include "json.h"
 #include "jwk.h"
 #include "log.h"
@@ -192,74 +193,16 @@ state_mkdir(const struct ctx *x, int pertn)
 /* Read a whole file of at most max octets, NUL-terminated; the caller
  * frees it. A missing file is only reported when loud is set. */
 static char *
-file_read(const char *path, size_t max, size_t *lenp, int loud)
+state_read(const char *path, size_t max, size_t *lenp, int loud)
 {
-	struct stat	 st;
-	char		*buf = NULL;
-	size_t		 len = 0;
-	ssize_t		 n = 0;
-	int		 fd;
+	unsigned char	*buf;
+	size_t		 len;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (loud || errno != ENOENT)
-			complain(-1, "%s: %s", path, strerror(errno));
+	if (file_read(path, max, &buf, &len, !loud) == -1)
 		return NULL;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > max) {
-		complain(-1, "%s: not a file of at most %zu octets", path, max);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		complain(-1, "%s: out of memory", path);
-		goto out;
-	}
-	while (len < (size_t)st.st_size &&
-	    (n = read(fd, buf + len, (size_t)st.st_size - len)) > 0)
-		len += (size_t)n;
-	if (n == -1 || len != (size_t)st.st_size) {
-		complain(-1, "%s: %s", path, n == -1 ? strerror(errno) :
-		    "short read");
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[len] = '\0';
 	if (lenp != NULL)
 		*lenp = len;
-out:
-	close(fd);
-	return buf;
-}
-
-/* Write a file atomically: a 0600 temporary file, then rename. */
-static int
-file_write(const char *path, const void *p, size_t len)
-{
-	char	 tmp[PATH_MAX];
-	FILE	*f;
-	int	 fd, n;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return complain(-1, "%s: path too long", path);
-	if ((fd = mkstemp(tmp)) == -1)
-		return complain(-1, "%s: %s", tmp, strerror(errno));
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		unlink(tmp);
-		return complain(-1, "%s: %s", tmp, strerror(errno));
-	}
-	if (fwrite(p, 1, len, f) != len || fflush(f) == EOF ||
-	    fsync(fd) == -1 || fclose(f) == EOF) {
-		unlink(tmp);
-		return complain(-1, "%s: write failed", path);
-	}
-	if (rename(tmp, path) == -1) {
-		unlink(tmp);
-		return complain(-1, "%s: %s", path, strerror(errno));
-	}
-	return 0;
+	return (char *)buf;
 }
 
 /* One line of text (a URL, a token) from state into buf. A missing file
@@ -272,7 +215,7 @@ state_get(const struct ctx *x, int pertn, const char *name, char *buf,
 	size_t	 len;
 
 	if (state_path(x, path, sizeof(path), pertn, name) == -1 ||
-	    (s = file_read(path, sz, &len, 0)) == NULL)
+	    (s = state_read(path, sz, &len, 0)) == NULL)
 		return -1;
 	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r'))
 		s[--len] = '\0';
@@ -297,7 +240,7 @@ state_put(const struct ctx *x, int pertn, const char *name, const char *v)
 		return complain(-1, "%s: value too long", name);
 	if (state_path(x, path, sizeof(path), pertn, name) == -1)
 		return -1;
-	return file_write(path, line, (size_t)n);
+	return file_write(path, line, (size_t)n, 0600);
 }
 
 /* Store a JSON object, pretty-printed. */
@@ -313,7 +256,7 @@ state_put_json(const struct ctx *x, const char *name, json_object *o)
 	if (s == NULL || asprintf(&text, "%s\n", s) == -1)
 		return complain(-1, "out of memory");
 	rc = state_path(x, path, sizeof(path), 1, name) == -1 ? -1 :
-	    file_write(path, text, strlen(text));
+	    file_write(path, text, strlen(text), 0600);
 	free(text);
 	return rc;
 }
@@ -623,7 +566,7 @@ make_csr(struct ctx *x, unsigned char **csr, size_t *len)
 	int		 rc = RC_STATE;
 
 	if (x->csr != NULL)
-		return (*csr = (unsigned char *)file_read(x->csr, CSR_DER_MAX,
+		return (*csr = (unsigned char *)state_read(x->csr, CSR_DER_MAX,
 		    len, 1)) == NULL ? RC_STATE : RC_OK;
 	if (x->key != NULL)
 		k = signer_load(x->key);
@@ -698,7 +641,7 @@ cmd_fetch(struct ctx *x)
 	if (acmec_cert(x->c, url, &pem) == -1)
 		rc = fail(x, "fetch");
 	else if (state_path(x, path, sizeof(path), 1, "cert.pem") == -1 ||
-	    file_write(path, pem, strlen(pem)) == -1)
+	    file_write(path, pem, strlen(pem), 0600) == -1)
 		rc = RC_STATE;
 	else
 		printf("%s\n", path);
@@ -719,7 +662,7 @@ cmd_revoke(struct ctx *x)
 	int		 rc;
 
 	if (state_path(x, path, sizeof(path), 1, "cert.pem") == -1 ||
-	    (pem = file_read(path, STATE_FILE_MAX, NULL, 0)) == NULL)
+	    (pem = state_read(path, STATE_FILE_MAX, NULL, 0)) == NULL)
 		return complain(RC_STATE, "no certificate for +%s; run: %s "
 		    "fetch --tn %s", x->tn, PROG, x->tn);
 	rc = signer_cert_der(pem, &der, &len);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "file.h"
 #include "json.h"
 
 #define DEFAULT_TEMPLATE "{platform} verification code: {code}. Valid " \
@@ -156,29 +157,14 @@ config_key(struct config *c, const char *k, json_object *v, char *err,
 static char *
 config_read(const char *file, size_t *len, char *err, size_t errsz)
 {
-	char	*buf;
-	ssize_t	 n;
-	int	 fd;
+	unsigned char	*buf;
 
-	if ((fd = open(file, O_RDONLY)) == -1) {
-		config_err(err, errsz, "%s: %s", file, strerror(errno));
+	if (file_read(file, CONFIG_MAX, &buf, len, 0) == -1) {
+		config_err(err, errsz, "%s: missing, unreadable or larger "
+		    "than %d octets", file, CONFIG_MAX);
 		return NULL;
 	}
-	if ((buf = malloc(CONFIG_MAX + 1)) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, CONFIG_MAX + 1);
-	close(fd);
-	if (n < 0 || n > CONFIG_MAX) {
-		config_err(err, errsz, "%s: unreadable or larger than %d "
-		    "octets", file, CONFIG_MAX);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return (char *)buf;
 }
 
 static int

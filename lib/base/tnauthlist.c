@@ -9,6 +9,7 @@
 
 #include <libtasn1.h>
 
+#include "asn.h"
 #include "b64url.h"
 #include "bounds.h"
 #include "log.h"
@@ -20,49 +21,11 @@
 /* Generated from tnauthlist.asn into tnauthlist_tab.c. */
 extern const asn1_static_node tnauthlist_asn1_tab[];
 
-static asn1_node tn_defs;
+static struct asn_module tn_module = { tnauthlist_asn1_tab, NULL };
 
 static enum prob	 tn_fail(enum prob, char *, size_t, char *,
 			    const char *, ...)
 			    __attribute__((format(printf, 5, 6)));
-
-/* The parsed module, built on first use and kept for the life of the
- * process (the first use is not thread-safe). NULL (logged) on failure. */
-static asn1_node
-tn_definitions(void)
-{
-	char	 err[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int	 rc;
-
-	if (tn_defs != NULL)
-		return tn_defs;
-	err[0] = '\0';
-	rc = asn1_array2tree(tnauthlist_asn1_tab, &tn_defs, err);
-	if (rc != ASN1_SUCCESS) {
-		log_err("%s: asn1_array2tree: %s: %s", __func__,
-		    asn1_strerror(rc), err);
-		tn_defs = NULL;
-	}
-	return tn_defs;
-}
-
-/* A fresh, empty TNAuthorizationList; NULL (logged) on failure. */
-static asn1_node
-tn_element(void)
-{
-	asn1_node	 defs, node = NULL;
-	int		 rc;
-
-	if ((defs = tn_definitions()) == NULL)
-		return NULL;
-	rc = asn1_create_element(defs, TN_TYPE, &node);
-	if (rc != ASN1_SUCCESS) {
-		log_err("%s: asn1_create_element: %s", __func__,
-		    asn1_strerror(rc));
-		return NULL;
-	}
-	return node;
-}
 
 /* Empty tn, write the client-safe detail, return p. */
 static enum prob
@@ -153,7 +116,7 @@ tn_canonical(asn1_node node, const unsigned char *der, int len)
 		log_err("%s: malloc", __func__);
 		goto out;
 	}
-	if ((copy = tn_element()) == NULL)
+	if ((copy = asn_element(&tn_module, TN_TYPE)) == NULL)
 		goto out;
 	if (asn1_number_of_elements(node, "", &n) != ASN1_SUCCESS)
 		n = 0;
@@ -266,7 +229,7 @@ tnauthlist_parse(const unsigned char *der, size_t len, char tn[TN_MAX + 1],
 	enum prob	 p;
 	int		 rc;
 
-	if ((node = tn_element()) == NULL)
+	if ((node = asn_element(&tn_module, TN_TYPE)) == NULL)
 		return tn_fail(PROB_SERVER_INTERNAL, detail, detailsz, tn,
 		    "internal error");
 	rc = tn_decode_strict(&node, der, len);
@@ -330,7 +293,7 @@ tnauthlist_encode(const char *tn, unsigned char *der, size_t *derlen)
 		    __func__, TN_MAX);
 		return -1;
 	}
-	if ((node = tn_element()) == NULL)
+	if ((node = asn_element(&tn_module, TN_TYPE)) == NULL)
 		return -1;
 	if ((rc = asn1_write_value(node, "", "NEW", 1)) != ASN1_SUCCESS ||
 	    (rc = asn1_write_value(node, "?LAST", "one", 1)) != ASN1_SUCCESS ||

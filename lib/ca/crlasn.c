@@ -8,6 +8,7 @@
 
 #include <libtasn1.h>
 
+#include "asn.h"
 #include "bounds.h"
 #include "crlasn.h"
 #include "log.h"
@@ -23,44 +24,7 @@
 /* Generated from crlasn.asn into crlasn_tab.c. */
 extern const asn1_static_node crlasn_asn1_tab[];
 
-static asn1_node crl_defs;
-
-/* The parsed module, built on first use and kept for the life of the
- * process (the first use is not thread-safe). NULL (logged) on failure. */
-static asn1_node
-crl_definitions(void)
-{
-	char	 err[ASN1_MAX_ERROR_DESCRIPTION_SIZE];
-	int	 rc;
-
-	if (crl_defs != NULL)
-		return crl_defs;
-	err[0] = '\0';
-	rc = asn1_array2tree(crlasn_asn1_tab, &crl_defs, err);
-	if (rc != ASN1_SUCCESS) {
-		log_err("%s: asn1_array2tree: %s: %s", __func__,
-		    asn1_strerror(rc), err);
-		crl_defs = NULL;
-	}
-	return crl_defs;
-}
-
-/* A new element of type; NULL (logged) on failure. */
-static asn1_node
-crl_element(const char *type)
-{
-	asn1_node	 defs, node = NULL;
-	int		 rc;
-
-	if ((defs = crl_definitions()) == NULL)
-		return NULL;
-	if ((rc = asn1_create_element(defs, type, &node)) != ASN1_SUCCESS) {
-		log_err("%s: asn1_create_element %s: %s", __func__, type,
-		    asn1_strerror(rc));
-		return NULL;
-	}
-	return node;
-}
+static struct asn_module crl_module = { crlasn_asn1_tab, NULL };
 
 /* Decode der (len octets) as type; NULL (logged) on failure. */
 static asn1_node
@@ -74,7 +38,7 @@ crl_decode(const char *type, const unsigned char *der, size_t len)
 		log_err("%s: %zu octets", __func__, len);
 		return NULL;
 	}
-	if ((node = crl_element(type)) == NULL)
+	if ((node = asn_element(&crl_module, type)) == NULL)
 		return NULL;
 	used = (int)len;
 	err[0] = '\0';
@@ -129,7 +93,7 @@ crl_reason_der(int reason, unsigned char *buf, int *len)
 		log_err("%s: %d is not a CRLReason", __func__, reason);
 		return -1;
 	}
-	if ((node = crl_element(CRL_REASON)) == NULL)
+	if ((node = asn_element(&crl_module, CRL_REASON)) == NULL)
 		return -1;
 	v = (unsigned char)reason;
 	if ((rc = asn1_write_value(node, "", &v, 1)) != ASN1_SUCCESS ||

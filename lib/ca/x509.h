@@ -93,10 +93,5 @@ int			 ca_crl(struct ca *, const struct revoked *r, size_t n,
 char			*ca_chain_pem(struct ca *, const unsigned char *der,
 			    size_t len);
 
-/* Facts of a certificate (DER) to show to people: the number of its
- * TNAuthList ("" when none), its subject DN and notAfter. 0 or -1. */
-int			 x509_cert_info(const unsigned char *der, size_t len,
-			    char tn[TN_MAX + 1], char *subject,
-			    size_t subjectsz, time_t *not_after);
 
 #endif

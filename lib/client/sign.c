@@ -20,6 +20,7 @@
 
 #include "b64url.h"
 #include "bounds.h"
+#include "file.h"
 #include "jwk.h"
 #include "log.h"
 #include "sign.h"
@@ -302,67 +303,16 @@ signer_generate(enum jwk_alg alg)
 	return s;
 }
 
-/*
- * Read a regular file of at most max octets into a malloc'd, NUL-terminated
- * buffer that the caller wipes and frees. Returns the length or -1.
- */
-static ssize_t
-sign_read(const char *path, size_t max, unsigned char **out)
-{
-	struct stat	 st;
-	unsigned char	*buf = NULL;
-	ssize_t		 n, rc = -1;
-	size_t		 len = 0;
-	int		 fd;
-
-	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_err("%s: %s: %s", __func__, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < 0 || (size_t)st.st_size > max) {
-		log_err("%s: %s: not a regular file of at most %zu octets",
-		    __func__, path, max);
-		goto out;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL)
-		goto out;
-	while (len < (size_t)st.st_size) {
-		n = read(fd, buf + len, (size_t)st.st_size - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len != (size_t)st.st_size) {
-		log_err("%s: %s: short read", __func__, path);
-		goto out;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	buf = NULL;
-	rc = (ssize_t)len;
-out:
-	if (buf != NULL) {
-		explicit_bzero(buf, (size_t)st.st_size + 1);
-		free(buf);
-	}
-	close(fd);
-	return rc;
-}
-
 struct signer *
 signer_load(const char *path)
 {
 	struct signer	*s = NULL;
 	unsigned char	*pem;
 	gnutls_datum_t	 d;
-	ssize_t		 n;
+	size_t		 n;
 	int		 ret;
 
-	if ((n = sign_read(path, KEY_PEM_MAX, &pem)) == -1)
+	if (file_read(path, KEY_PEM_MAX, &pem, &n, 0) == -1)
 		return NULL;
 	d.data = pem;
 	d.size = (unsigned int)n;
@@ -384,56 +334,9 @@ signer_load(const char *path)
 		s = NULL;
 	}
 out:
-	explicit_bzero(pem, (size_t)n);
+	explicit_bzero(pem, n);
 	free(pem);
 	return s;
-}
-
-static int
-sign_write_all(int fd, const unsigned char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Write path atomically: a 0600 temporary file beside it, then rename. */
-static int
-sign_write(const char *path, const unsigned char *p, size_t len)
-{
-	char	 tmp[PATH_MAX];
-	int	 fd, n;
-
-	n = snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		log_err("%s: %s: path too long", __func__, path);
-		return -1;
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		log_err("%s: %s: %s", __func__, tmp, strerror(errno));
-		return -1;
-	}
-	if (fchmod(fd, 0600) == -1 || sign_write_all(fd, p, len) == -1 ||
-	    fsync(fd) == -1) {
-		log_err("%s: %s: %s", __func__, tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		log_err("%s: %s: %s", __func__, path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 int
@@ -449,7 +352,7 @@ signer_save(const struct signer *s, const char *path)
 		log_err("%s: %s", __func__, gnutls_strerror(ret));
 		goto out;
 	}
-	rc = sign_write(path, pem.data, pem.size);
+	rc = file_write(path, pem.data, pem.size, 0600);
 out:
 	if (pem.data != NULL) {
 		explicit_bzero(pem.data, pem.size);

@@ -6,11 +6,8 @@
 
 #include "b64url.h"
 #include "form.h"
+#include "pct.h"
 
-/* form_decode results besides 0. */
-#define DEC_LONG	 1	/* did not fit: truncated */
-#define DEC_ESCAPE	-1	/* bad %XX, or %00 */
-#define DEC_RAW		-2	/* an octet that must be escaped */
 
 static int	form_tn(const char *, size_t, struct form *);
 static int	form_code(const char *, size_t, struct form *);
@@ -49,52 +46,6 @@ const char *
 form_err_str(enum form_err e)
 {
 	return e < FORM_ERR__MAX ? errs[e] : "?";
-}
-
-static int
-form_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode len octets of in into out (outsz octets, NUL included; *outlen
- * gets the length). Escapes are checked to the end even when the result
- * does not fit. */
-static int
-form_decode(const char *in, size_t len, char *out, size_t outsz,
-    size_t *outlen)
-{
-	size_t		 i, n = 0;
-	int		 hi, lo, rc = 0;
-	unsigned char	 c;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)in[i];
-		if (c == '%') {
-			if (len - i < 3 || (hi = form_hex(in[i + 1])) < 0 ||
-			    (lo = form_hex(in[i + 2])) < 0 ||
-			    (hi == 0 && lo == 0))
-				return DEC_ESCAPE;
-			c = (unsigned char)(hi << 4 | lo);
-			i += 2;
-		} else if (c == '+')
-			c = ' ';
-		else if (c < 0x21 || c > 0x7e)
-			return DEC_RAW;
-		if (n + 1 < outsz)
-			out[n++] = (char)c;
-		else
-			rc = DEC_LONG;
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return rc;
 }
 
 /* Copy the digits of v (spaces dropped) to out; max digits at most.
@@ -178,22 +129,22 @@ form_pair(const char *p, size_t len, struct form *f, unsigned *seen)
 	if ((eq = memchr(p, '=', len)) == NULL || eq == p ||
 	    memchr(eq + 1, '=', len - (size_t)(eq + 1 - p)) != NULL)
 		return FORM_SYNTAX;
-	rc = form_decode(p, (size_t)(eq - p), k, sizeof(k), &klen);
-	if (rc < 0)
-		return rc == DEC_ESCAPE ? FORM_ESCAPE : FORM_SYNTAX;
+	rc = pct_decode(p, (size_t)(eq - p), k, sizeof(k), PCT_FORM, &klen);
+	if (rc == PCT_ESCAPE || rc == PCT_RAW)
+		return rc == PCT_ESCAPE ? FORM_ESCAPE : FORM_SYNTAX;
 	for (i = 0; i < FORM__MAX; i++)
-		if (rc == 0 && strcmp(fields[i].key, k) == 0)
+		if (rc == PCT_OK && strcmp(fields[i].key, k) == 0)
 			break;
 	if (i == FORM__MAX)
 		return FORM_UNKNOWN_KEY;
 	if (*seen & FORM_BIT(i))
 		return FORM_DUPLICATE;
 	*seen |= FORM_BIT(i);
-	rc = form_decode(eq + 1, len - (size_t)(eq + 1 - p), v, sizeof(v),
-	    &vlen);
-	if (rc < 0)
-		e = rc == DEC_ESCAPE ? FORM_ESCAPE : FORM_SYNTAX;
-	else if (rc == 0 && fields[i].valid(v, vlen, f) == 0)
+	rc = pct_decode(eq + 1, len - (size_t)(eq + 1 - p), v, sizeof(v),
+	    PCT_FORM, &vlen);
+	if (rc == PCT_ESCAPE || rc == PCT_RAW)
+		e = rc == PCT_ESCAPE ? FORM_ESCAPE : FORM_SYNTAX;
+	else if (rc == PCT_OK && fields[i].valid(v, vlen, f) == 0)
 		f->present |= FORM_BIT(i);
 	else
 		f->invalid |= FORM_BIT(i);

@@ -17,6 +17,7 @@
 
 #include "acmec.h"
 #include "b64url.h"
+#include "certinfo.h"
 #include "crypt.h"
 #include "form.h"
 #include "json.h"
@@ -25,7 +26,6 @@
 #include "session.h"
 #include "sign.h"
 #include "tmpl.h"
-#include "x509.h"
 #include "tnauthlist.h"
 
 #define RELAY_RETRIES	8	/* attempts of a request after deadlocks */
@@ -613,7 +613,7 @@ relay_der_facts(const unsigned char *der, size_t len, struct session *s)
 {
 	time_t	 na;
 
-	if (x509_cert_info(der, len, s->cert_tn, s->cert_subject,
+	if (certinfo_read(der, len, s->cert_tn, s->cert_subject,
 	    sizeof(s->cert_subject), &na) == -1)
 		return -1;
 	relay_time(na, s->cert_expiry, sizeof(s->cert_expiry));

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "log.h"
 #include "tmpl.h"
 
@@ -244,38 +245,16 @@ tmpl_free(struct tmpl *t)
 char *
 tmpl_file(const char *path, size_t *len)
 {
-	struct stat	 sb;
-	char		*buf = NULL;
-	ssize_t		 n;
-	size_t		 got = 0;
-	int		 fd;
+	unsigned char	*buf;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_err("%s: %s: %s", __func__, path, strerror(errno));
+	if (file_read(path, TEMPLATE_MAX, &buf, len, 0) == -1)
+		return NULL;
+	if (memchr(buf, '\0', *len) != NULL) {
+		log_err("%s: %s: binary", __func__, path);
+		free(buf);
 		return NULL;
 	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode) ||
-	    sb.st_size > TEMPLATE_MAX) {
-		log_err("%s: %s: not a regular file of at most %d octets",
-		    __func__, path, TEMPLATE_MAX);
-		goto out;
-	}
-	if ((buf = malloc(TEMPLATE_MAX + 2)) == NULL)
-		goto out;
-	while ((n = read(fd, buf + got, TEMPLATE_MAX + 1 - got)) > 0)
-		got += (size_t)n;
-	if (n < 0 || got > TEMPLATE_MAX || memchr(buf, '\0', got) != NULL) {
-		log_err("%s: %s: unreadable, too large or binary", __func__,
-		    path);
-		free(buf);
-		buf = NULL;
-		goto out;
-	}
-	buf[got] = '\0';
-	*len = got;
-out:
-	close(fd);
-	return buf;
+	return (char *)buf;
 }
 
 struct tmpl *

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "crypt.h"
+#include "file.h"
 #include "log.h"
 #include "secret.h"
 
@@ -43,26 +44,16 @@ secret_load(const struct config *c, unsigned char out[32])
 int
 secret_init(const struct config *c)
 {
-	char		 path[PATH_LEN + 16], tmp[PATH_LEN + 32];
+	char		 path[PATH_LEN + 16];
 	unsigned char	 s[32];
-	int		 fd, rc = -1;
+	int		 rc;
 
 	if (secret_path(c, path, sizeof(path)) == -1)
 		return -1;
-	if (access(path, F_OK) == 0)
-		return 0;
-	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-	if (crypt_random(s, sizeof(s)) == -1 ||
-	    (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) == -1) {
-		log_err("%s: %s: %s", __func__, tmp, strerror(errno));
+	if (crypt_random(s, sizeof(s)) == -1)
 		return -1;
-	}
-	if (write(fd, s, sizeof(s)) == (ssize_t)sizeof(s) && fsync(fd) == 0)
-		rc = 0;
-	close(fd);
+	/* Another process may create it first: theirs stays (rc 1). */
+	rc = file_create(path, s, sizeof(s), 0600);
 	explicit_bzero(s, sizeof(s));
-	if (rc == 0 && link(tmp, path) == -1 && errno != EEXIST)
-		rc = -1;
-	unlink(tmp);
-	return rc;
+	return rc == -1 ? -1 : 0;
 }

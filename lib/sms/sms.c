@@ -15,6 +15,7 @@
 
 #include "bounds.h"
 #include "log.h"
+#include "pct.h"
 #include "sms.h"
 
 #define SMPP_PORT_DEFAULT	"2775"
@@ -269,66 +270,21 @@ sms_encode(const char *utf8, int ucs2, unsigned char *out, size_t outsz)
 	return (int)len;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/*
- * Percent-decode len characters of s into out (NUL-terminated). Refuses
- * bad escapes and control characters, also when escaped (-1), and output
- * longer than outsz - 1 (-2). Returns the decoded length.
- */
-static int
-pct_decode(const char *s, size_t len, char *out, size_t outsz)
-{
-	size_t	 i, n = 0;
-	int	 c, hi, lo;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)s[i];
-		if (c == '%') {
-			if (len - i < 3)
-				return -1;
-			if ((hi = hexval(s[i + 1])) < 0 ||
-			    (lo = hexval(s[i + 2])) < 0)
-				return -1;
-			c = hi * 16 + lo;
-			i += 2;
-		}
-		if (c < 0x20 || c == 0x7f)
-			return -1;
-		if (n + 1 >= outsz)
-			return -2;
-		out[n++] = (char)c;
-	}
-	if (n >= outsz)
-		return -2;
-	out[n] = '\0';
-	return (int)n;
-}
-
 /* pct_decode a URL field named name, with a reason. Length or -1. */
 static int
 url_field(const char *name, const char *s, size_t len, char *out,
     size_t outsz, char *err, size_t errsz)
 {
-	int	 n;
+	enum pct	 rc;
+	size_t		 n;
 
-	n = pct_decode(s, len, out, outsz);
-	if (n == -2)
+	rc = pct_decode(s, len, out, outsz, PCT_NOCTL, &n);
+	if (rc == PCT_LONG)
 		sms_err(err, errsz, "%s over %zu characters", name, outsz - 1);
-	else if (n < 0)
+	else if (rc != PCT_OK)
 		sms_err(err, errsz, "bad escape or control character in %s",
 		    name);
-	return n < 0 ? -1 : n;
+	return rc != PCT_OK ? -1 : (int)n;
 }
 
 /* Whether s is a number in [lo, hi] without sign or leading junk. */
@@ -381,7 +337,7 @@ parse_hostport(const char *s, size_t len, char *host, size_t hostsz,
 
 	if (len > 0 && s[0] == '[') {
 		for (i = 1; i < len && s[i] != ']'; i++)
-			if (hexval(s[i]) < 0 && s[i] != ':' &&
+			if (pct_hex(s[i]) < 0 && s[i] != ':' &&
 			    s[i] != '.')
 				goto bad;
 		if (i == len || i == 1)

@@ -15,6 +15,7 @@
 
 #include <db.h>
 
+#include "file.h"
 #include "log.h"
 #include "store.h"
 
@@ -1004,30 +1005,6 @@ store_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
 	return rc;
 }
 
-/* Copy one file in page-sized reads. */
-static int
-store_copy(const char *from, const char *to)
-{
-	char	 buf[8192];
-	ssize_t	 n;
-	int	 in, out, rc = -1;
-
-	if ((in = open(from, O_RDONLY)) == -1)
-		return -1;
-	if ((out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1) {
-		close(in);
-		return -1;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
-			goto out;
-	rc = n == 0 && fsync(out) == 0 ? 0 : -1;
-out:
-	close(in);
-	close(out);
-	return rc;
-}
-
 /* Hot backup (Berkeley DB's documented order): checkpoint, copy the
  * databases, then the logs, then run catastrophic recovery on the copy
  * so that it is consistent on its own. */
@@ -1047,7 +1024,7 @@ store_backup(struct store *st, const char *todir)
 	for (i = 0; i < (int)st->ndb; i++) {
 		snprintf(from, sizeof(from), "%s/%s", home, st->files[i]);
 		snprintf(to, sizeof(to), "%s/%s", todir, st->files[i]);
-		if (store_copy(from, to) == -1)
+		if (file_copy(from, to, 0) == -1)
 			return STORE_ERR;
 	}
 	if ((rc = st->env->log_archive(st->env, &logs, DB_ARCH_LOG)) != 0)
@@ -1055,7 +1032,7 @@ store_backup(struct store *st, const char *todir)
 	for (p = logs; p != NULL && *p != NULL; p++) {
 		snprintf(from, sizeof(from), "%s/%s", home, *p);
 		snprintf(to, sizeof(to), "%s/%s", todir, *p);
-		if (store_copy(from, to) == -1) {
+		if (file_copy(from, to, 0) == -1) {
 			free(logs);
 			return STORE_ERR;
 		}
