@@ -122,7 +122,7 @@ cmd_check(int argc, char **argv)
 		fprintf(stderr, "idprover-admin: %s\n", err);
 		return 1;
 	}
-	if ((gw = gateway_open2(srv.cfg.sms_gateway,
+	if ((gw = gateway_open(srv.cfg.sms_gateway,
 	    srv.cfg.sms_http_body[0] ? srv.cfg.sms_http_body : NULL, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "idprover-admin: sms_gateway: %s\n", err);
@@ -141,7 +141,7 @@ cmd_flush(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	if ((srv.gw = gateway_open2(srv.cfg.sms_gateway,
+	if ((srv.gw = gateway_open(srv.cfg.sms_gateway,
 	    srv.cfg.sms_http_body[0] ? srv.cfg.sms_http_body : NULL, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "idprover-admin: sms_gateway: %s\n", err);

@@ -24,7 +24,7 @@ acme_sms_init(struct server *srv)
 		log_err("%s: %s", __func__, err);
 		return -1;
 	}
-	srv->gw = gateway_open2(srv->cfg.sms_gateway,
+	srv->gw = gateway_open(srv->cfg.sms_gateway,
 	    srv->cfg.sms_http_body[0] != '\0' ? srv->cfg.sms_http_body : NULL,
 	    err, sizeof(err));
 	if (srv->gw == NULL) {

@@ -22,13 +22,12 @@ struct gateway;
  *   smpp://id:pw@host[:port]?source_addr=S&source_ton=N&source_npi=N
  *   http[s]://...{to}...{text}...
  *   exec:///abs/path/to/program
- * gateway_open2 adds an optional POST body template for http[s] (NULL
- * for a GET); {to} and {text} in it are form-encoded.
+ * http_body is an optional POST body template for http[s] (NULL for a
+ * GET); {to} and {text} in it are form-encoded.
  * On failure, writes a short reason to err and returns NULL. The result
  * belongs to the caller (gateway_close).
  */
-struct gateway	*gateway_open(const char *url, char *err, size_t errsz);
-struct gateway	*gateway_open2(const char *url, const char *http_body,
+struct gateway	*gateway_open(const char *url, const char *http_body,
 		    char *err, size_t errsz);
 
 /*
@@ -61,56 +60,5 @@ const char	*gateway_scheme(const struct gateway *);
  * fits, 0 if not or if the text is not valid UTF-8. ucs2 may be NULL.
  */
 int		 sms_fits(const char *utf8, int *ucs2);
-
-/*
- * The rest is for the transports in lib/sms_*.c.
- */
-
-/* Encode a text that sms_fits into GSM 03.38 octets, one per character
- * and 0x1B before extension characters (ucs2 == 0), or UCS-2 big-endian
- * (ucs2 == 1). Returns the number of octets written, -1 on failure. */
-int		 sms_encode(const char *utf8, int ucs2, unsigned char *out,
-		    size_t outsz);
-
-/* Monotonic clock in milliseconds. */
-long long	 sms_clock_ms(void);
-
-/* snprintf into err when err is not NULL. */
-void		 sms_err(char *err, size_t errsz, const char *fmt, ...)
-		    __attribute__((format(printf, 3, 4)));
-
-struct smpp_conf {
-	char	 host[256];		/* SMPP_HOST_MAX + NUL */
-	char	 port[6];
-	char	 system_id[16];		/* SMPP_SYSTEM_ID_MAX + NUL */
-	char	 password[9];		/* SMPP_PASSWORD_MAX + NUL */
-	char	 source_addr[21];	/* SMPP_ADDR_MAX + NUL */
-	int	 source_ton;
-	int	 source_npi;
-};
-
-/* SMPP 3.4 transmitter (lib/sms/sms_smpp.c). sms_smpp_new copies the
- * configuration and does not connect; sms_smpp_send binds on first use
- * and keeps the bind. sms_smpp_free unbinds and frees; accepts NULL. */
-struct sms_smpp;
-struct sms_smpp	*sms_smpp_new(const struct smpp_conf *);
-enum sms_result	 sms_smpp_send(struct sms_smpp *, const char *to,
-		    const char *text, int timeout_ms, char *msgid,
-		    size_t msgidsz, char *err, size_t errsz);
-void		 sms_smpp_free(struct sms_smpp *);
-
-/* HTTP(S) request with libcurl (lib/sms/sms_http.c). url and body are
- * already substituted; body NULL means GET. */
-struct sms_http;
-struct sms_http	*sms_http_new(char *err, size_t errsz);
-enum sms_result	 sms_http_send(struct sms_http *, const char *url,
-		    const char *body, int timeout_ms, char *err, size_t errsz);
-void		 sms_http_free(struct sms_http *);
-
-/* Run program with argv {program, to} and text on stdin, no shell
- * (lib/sms/sms_exec.c). */
-enum sms_result	 sms_exec_send(const char *program, const char *to,
-		    const char *text, int timeout_ms, char *msgid,
-		    size_t msgidsz, char *err, size_t errsz);
 
 #endif

@@ -17,6 +17,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "sms.h"
+#include "transport.h"
 
 #define EXEC_PATH_DEFAULT	"/usr/bin:/bin"
 #define EXEC_EXIT_PERMANENT	2

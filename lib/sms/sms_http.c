@@ -8,6 +8,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "sms.h"
+#include "transport.h"
 
 struct sms_http {
 	CURL	*curl;

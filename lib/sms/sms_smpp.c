@@ -21,6 +21,7 @@
 #include "bounds.h"
 #include "log.h"
 #include "sms.h"
+#include "transport.h"
 
 #define SMPP_HDR_LEN	16
 #define SMPP_VALIDITY	"000000001000000R"	/* relative, 10 minutes */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/sms/sms.c"	/* the static parsers */
+#include "transport.h"
 
 #define FUZZ_MAX	4096
 

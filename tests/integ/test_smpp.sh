@@ -110,9 +110,8 @@ if [ -z "${SMPP_SEND:-}" ]; then
 	# shellcheck disable=SC2046
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	    -I"$top/lib/base" -I"$top/lib/sms" -o "$SMPP_SEND" "$top/tests/unit/smpp_send.c" \
-	    "$top/lib/sms/sms.c" "$top/lib/sms/sms_smpp.c" \
-	    "$top/lib/sms/sms_http.c" "$top/lib/sms/sms_exec.c" \
-	    "$top/lib/base/log.c" \
+	    "$top"/lib/sms/*.c "$top/lib/base/log.c" \
+	    "$top/lib/base/pct.c" "$top/lib/base/json.c" \
 	    $(pkg-config --cflags --libs libsmpp34 libcurl) ||
 		bail "cannot build smpp_send"
 fi

@@ -71,7 +71,7 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 3)
 		usage();
-	if ((gw = gateway_open(argv[optind], err, sizeof(err))) == NULL) {
+	if ((gw = gateway_open(argv[optind], NULL, err, sizeof(err))) == NULL) {
 		printf("REFUSED %s\n", err);
 		return 3;
 	}

@@ -18,7 +18,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/sms/sms.c"	/* reach the static parsers */
+#include <limits.h>
+
+#include "transport.h"
 
 #define TO	"15551230000"
 
@@ -426,32 +428,32 @@ test_open_errors(void **state)
 
 	(void)state;
 	err[0] = '\0';
-	assert_null(gateway_open("gopher://h/", err, sizeof(err)));
+	assert_null(gateway_open("gopher://h/", NULL, err, sizeof(err)));
 	assert_string_equal(err, "unknown scheme");
-	assert_null(gateway_open("exec:bin/true", err, sizeof(err)));
+	assert_null(gateway_open("exec:bin/true", NULL, err, sizeof(err)));
 	assert_true(err[0] != '\0');
-	assert_null(gateway_open("file:out.jsonl", err, sizeof(err)));
-	assert_null(gateway_open("exec:///nonexistent/program", err,
+	assert_null(gateway_open("file:out.jsonl", NULL, err, sizeof(err)));
+	assert_null(gateway_open("exec:///nonexistent/program", NULL, err,
 	    sizeof(err)));
 	snprintf(path, sizeof(path), "%s/notexec", tmpdir);
 	write_file(path, "#!/bin/sh\nexit 0\n", 0600);
 	snprintf(path, sizeof(path), "exec://%s/notexec", tmpdir);
-	assert_null(gateway_open(path, err, sizeof(err)));
+	assert_null(gateway_open(path, NULL, err, sizeof(err)));
 	snprintf(path, sizeof(path), "exec://%s", tmpdir);
-	assert_null(gateway_open(path, err, sizeof(err)));
-	assert_null(gateway_open("file:///nonexistent-dir/x.jsonl", err,
+	assert_null(gateway_open(path, NULL, err, sizeof(err)));
+	assert_null(gateway_open("file:///nonexistent-dir/x.jsonl", NULL, err,
 	    sizeof(err)));
-	assert_null(gateway_open(NULL, NULL, 0));
+	assert_null(gateway_open(NULL, NULL, NULL, 0));
 
-	assert_non_null(gw = gateway_open("smpp://u:p@127.0.0.1", err,
+	assert_non_null(gw = gateway_open("smpp://u:p@127.0.0.1", NULL, err,
 	    sizeof(err)));
 	assert_string_equal(gateway_scheme(gw), "smpp");
 	gateway_close(gw);
-	assert_non_null(gw = gateway_open2("https://127.0.0.1/s",
+	assert_non_null(gw = gateway_open("https://127.0.0.1/s",
 	    "to={to}&text={text}", err, sizeof(err)));
 	assert_string_equal(gateway_scheme(gw), "http");
 	gateway_close(gw);
-	assert_non_null(gw = gateway_open("exec:///bin/true", err,
+	assert_non_null(gw = gateway_open("exec:///bin/true", NULL, err,
 	    sizeof(err)));
 	assert_string_equal(gateway_scheme(gw), "exec");
 	gateway_close(gw);
@@ -518,7 +520,7 @@ test_file_gateway(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/out.jsonl", tmpdir);
 	snprintf(url, sizeof(url), "file://%s", path);
-	assert_non_null(gw = gateway_open(url, err, sizeof(err)));
+	assert_non_null(gw = gateway_open(url, NULL, err, sizeof(err)));
 	assert_string_equal(gateway_scheme(gw), "file");
 	assert_int_equal(gateway_send(gw, TO, "Code 123456", 0, msgid,
 	    sizeof(msgid), err, sizeof(err)), SMS_SENT);
@@ -577,7 +579,7 @@ exec_run(const char *url, const char *text, int timeout_ms, char *msgid,
 	char		 e[SMS_ERR_MAX];
 	enum sms_result	 rc;
 
-	gw = gateway_open(url, e, sizeof(e));
+	gw = gateway_open(url, NULL, e, sizeof(e));
 	if (gw == NULL)
 		fail_msg("%s: %s", url, e);
 	rc = gateway_send(gw, TO, text, timeout_ms, msgid, SMS_MSGID_MAX,
@@ -656,7 +658,7 @@ test_exec_fail(void **state)
 	assert_true(sms_clock_ms() - t0 < 3000);
 
 	script("gone.sh", "exit 0\n", url, sizeof(url));
-	assert_non_null(gw = gateway_open(url, err, sizeof(err)));
+	assert_non_null(gw = gateway_open(url, NULL, err, sizeof(err)));
 	snprintf(path, sizeof(path), "%s/gone.sh", tmpdir);
 	assert_int_equal(unlink(path), 0);
 	assert_int_equal(gateway_send(gw, TO, "x", 1000, msgid,
@@ -777,7 +779,7 @@ http_run(int status, const char *path, const char *body, const char *text,
 
 	httpd_start(&h, status);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", h.port, path);
-	gw = gateway_open2(url, body, err, SMS_ERR_MAX);
+	gw = gateway_open(url, body, err, SMS_ERR_MAX);
 	if (gw == NULL)
 		fail_msg("%s: %s", url, err);
 	rc = gateway_send(gw, TO, text, timeout_ms, msgid, sizeof(msgid),
@@ -857,7 +859,7 @@ test_http_down(void **state)
 	close(fd);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/s?to={to}&text="
 	    "{text}", ntohs(sin.sin_port));
-	assert_non_null(gw = gateway_open(url, err, sizeof(err)));
+	assert_non_null(gw = gateway_open(url, NULL, err, sizeof(err)));
 	assert_int_equal(gateway_send(gw, TO, "x", 2000, msgid,
 	    sizeof(msgid), err, sizeof(err)), SMS_TRANSIENT);
 	assert_memory_equal(err, "HTTP request failed: ", 21);
