@@ -18,7 +18,7 @@
 
 #include "bounds.h"
 #include "crlasn.h"
-#include "extern.h"
+#include "caint.h"
 #include "file.h"
 #include "jwk.h"
 #include "log.h"

@@ -1,7 +1,7 @@
 /* What the files of the CA layer share: the CA's state and the key and
  * identifier helpers (x509.c). Not for other layers. */
-#ifndef CA_EXTERN_H
-#define CA_EXTERN_H
+#ifndef CA_CAINT_H
+#define CA_CAINT_H
 #include <stddef.h>
 
 #include <gnutls/gnutls.h>
