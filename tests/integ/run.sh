@@ -88,25 +88,10 @@ run_one() {
 	return 0
 }
 
-for f in "${files[@]}"; do
-	name=$(basename "$f")
-	if [ ! -f "$f" ]; then
-		echo "FAIL $name (no such file)"
-		fail=$((fail + 1))
-		failed_names+=("$name")
-		continue
-	fi
-	if [ "${IDP_VERBOSE:-0}" = 1 ]; then
-		echo "== $name"
-		(run_one "$f") 2>&1 | tee "$IDP_TOP/tests/tmp/.verbose.$$"
-		rc=${PIPESTATUS[0]}
-		out=$(cat "$IDP_TOP/tests/tmp/.verbose.$$")
-		rm -f "$IDP_TOP/tests/tmp/.verbose.$$"
-	else
-		out=$( (run_one "$f") 2>&1 )
-		rc=$?
-	fi
-	if [ $rc -eq 0 ]; then
+# Report one finished test file from its saved output and status.
+report() {
+	local name=$1 out=$2 rc=$3
+	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name ($(echo "$out" | sed -n 's/^checks: //p' |
 		    tail -n 1))"
 		pass=$((pass + 1))
@@ -117,7 +102,62 @@ for f in "${files[@]}"; do
 		fail=$((fail + 1))
 		failed_names+=("$name")
 	fi
+}
+
+# Files that load the machine on their own (or time things) run alone,
+# after the others.
+serial=" test_crash_load.sh test_valgrind.sh test_resend.sh "
+jobs=${IDP_JOBS:-3}
+[ "${IDP_VERBOSE:-0}" = 1 ] && jobs=1
+outdir=$(mktemp -d "$IDP_TOP/tests/tmp/.run.XXXXXX") || exit 2
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$outdir"; exit 130' INT TERM
+
+# Start one file in the background, its output and status kept apart.
+launch() {
+	local f=$1 k=$2
+	( (run_one "$f") >"$outdir/$k.out" 2>&1; echo $? >"$outdir/$k.rc" ) &
+}
+
+parallel=()
+alone=()
+for f in "${files[@]}"; do
+	case $serial in
+	*" $(basename "$f") "*) alone+=("$f") ;;
+	*) parallel+=("$f") ;;
+	esac
 done
+k=0
+for f in "${parallel[@]}" "${alone[@]}"; do
+	k=$((k + 1))
+	if [ ! -f "$f" ]; then
+		echo 1 >"$outdir/$k.rc"
+		echo "no such file" >"$outdir/$k.out"
+		continue
+	fi
+	if [ "${IDP_VERBOSE:-0}" = 1 ]; then
+		echo "== $(basename "$f")"
+		(run_one "$f") 2>&1 | tee "$outdir/$k.out"
+		echo "${PIPESTATUS[0]}" >"$outdir/$k.rc"
+		continue
+	fi
+	if [ $k -gt ${#parallel[@]} ]; then
+		wait	# the lone ones: after everything else
+		( (run_one "$f") >"$outdir/$k.out" 2>&1; echo $? >"$outdir/$k.rc" )
+		continue
+	fi
+	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+		wait -n
+	done
+	launch "$f" "$k"
+done
+wait
+k=0
+for f in "${parallel[@]}" "${alone[@]}"; do
+	k=$((k + 1))
+	report "$(basename "$f")" "$(cat "$outdir/$k.out")" \
+	    "$(cat "$outdir/$k.rc" 2>/dev/null || echo 1)"
+done
+rm -rf "$outdir"
 
 [ $fail -eq 0 ] || echo "failed: ${failed_names[*]}"
 echo "$pass passed, $fail failed"
