@@ -110,8 +110,7 @@ if [ -z "${SMPP_SEND:-}" ]; then
 	# shellcheck disable=SC2046
 	${CC:-cc} -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 	    -I"$top/lib/base" -I"$top/lib/sms" -o "$SMPP_SEND" "$top/tests/unit/smpp_send.c" \
-	    "$top"/lib/sms/*.c "$top/lib/base/log.c" \
-	    "$top/lib/base/pct.c" "$top/lib/base/json.c" \
+	    "$IDP_BUILD/lib/libsms.a" "$IDP_BUILD/lib/libbase.a" \
 	    $(pkg-config --cflags --libs libsmpp34 libcurl) ||
 		bail "cannot build smpp_send"
 fi
