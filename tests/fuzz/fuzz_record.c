@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/store/store.c"
+#include "../../lib/store/bdb.c"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

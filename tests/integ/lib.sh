@@ -10,6 +10,11 @@
 #   IDP_ROOT IDP_PORT IDP_RUN IDP_CONF IDP_DIRECTORY_URL IDP_TLS_CA
 #   IDP_SMS_LOG IDP_LIGHTTPD_PID IDP_BUILD
 #   IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK
+#
+# TAP for the shell test files: `ok STATUS NAME [DIAGNOSTICS]` records one
+# check (status 0 passes), `pass NAME` and `not_ok NAME [DIAGNOSTICS]`
+# likewise, `bail REASON` gives up, `finish` prints the plan and exits 1
+# when a check failed.
 # The crash hook file ($IDP_ROOT/crash-hook) does not exist unless a test
 # creates it, so the hook is inert for every other test.
 
@@ -182,4 +187,34 @@ idp_cleanup() {
 	if [ -n "${IDP_ROOT:-}" ] && [ "${IDP_KEEP:-0}" != 1 ]; then
 		rm -rf "$IDP_ROOT"
 	fi
+}
+
+n=0
+failed=0
+
+ok() {	# status name [diagnostics]
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 60 |
+		    sed 's/^/#   /'
+	fi
+	return 0
+}
+
+pass() { ok 0 "$1"; }
+not_ok() { ok 1 "$1" "${2:-}"; }
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+finish() {
+	echo "1..$n"
+	[ "$failed" -eq 0 ] || { echo "# $failed of $n checks failed"; exit 1; }
+	exit 0
 }

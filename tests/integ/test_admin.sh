@@ -17,19 +17,6 @@ for v in IDP_ROOT IDPROVER_VAR IDP_DIRECTORY_URL IDP_TLS_CA; do
 	fi
 done
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
 admin() { "$IDP_BUILD/tools/idprover-admin" "$@"; }
 py() { PYTHONPATH=$here "$IDP_PYTHON" "$here/acmetest.py" "$@"; }

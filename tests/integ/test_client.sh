@@ -29,19 +29,6 @@ command -v certtool >/dev/null 2>&1 || {
 	exit 1
 }
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
 work=$IDP_ROOT/client
 state=$work/state

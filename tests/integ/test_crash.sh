@@ -19,18 +19,6 @@ for v in IDP_ROOT IDP_LIGHTTPD_PID IDPROVER_VAR IDPROVER_CRASH_HOOK; do
 	fi
 done
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-}
 
 py() { "$IDP_PYTHON" "$here/acmetest.py" "$@"; }
 

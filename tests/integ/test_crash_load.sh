@@ -46,18 +46,6 @@ WORKERS=4
 # The programs an enrolment goes through; the killer picks among them.
 FLOW="new-nonce new-account account new-order order authz challenge finalize cert"
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 40 | sed 's/^/#   /'
-	fi
-}
 finish() {
 	idp_stop
 	echo "# $((SECONDS - T0)) s"

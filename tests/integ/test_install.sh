@@ -9,19 +9,6 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-	return 0
-}
 
 root=${IDP_ROOT:-}
 if [ -z "$root" ]; then

@@ -11,6 +11,8 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 for v in IDP_ROOT IDP_DIRECTORY_URL IDP_TLS_CA IDP_SMS_LOG; do
 	if [ -z "${!v:-}" ]; then
@@ -19,23 +21,6 @@ for v in IDP_ROOT IDP_DIRECTORY_URL IDP_TLS_CA IDP_SMS_LOG; do
 	fi
 done
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-	fi
-}
-finish() {
-	echo "1..$n"
-	[ $failed -eq 0 ] || { echo "# $failed of $n checks failed"; exit 1; }
-	exit 0
-}
 
 missing=""
 for t in node openssl certtool od base64; do

@@ -25,18 +25,6 @@ for v in IDP_ROOT IDP_LIGHTTPD_PID IDPROVER_VAR IDP_CONF IDP_BUILD; do
 	fi
 done
 
-n=0
-failed=0
-ok() {	# status name [diagnostics]
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then
-		echo "ok $n - $2"
-	else
-		echo "not ok $n - $2"
-		failed=$((failed + 1))
-		[ -n "${3:-}" ] && printf '%s\n' "$3" | head -n 60 | sed 's/^/#   /'
-	fi
-}
 finish() {
 	idp_stop
 	echo "1..$n"

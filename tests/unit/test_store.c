@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "../../lib/store/store.c"
+#include "../../lib/store/bdb.c"
 
 #define NOW	1750000000
 

@@ -1,0 +1,1227 @@
+/* The Berkeley DB environment: one transactional environment shared by
+ * every program and process (DB_REGISTER + DB_RECOVER: the next opener
+ * recovers after a process died mid-transaction), one transaction per
+ * request, deadlocks detected and reported for a retry. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <db.h>
+
+#include "file.h"
+#include "log.h"
+#include "engine.h"
+#include "store.h"
+
+#define RECORD_VERSION	1
+#define CHECKPOINT_EVERY 64	/* commits of a process between checks */
+#define CHECKPOINT_MIN	5	/* minutes between checkpoints */
+
+enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
+	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
+	DB_DUE, DB__MAX };
+
+/* The CA's databases; acct_orders holds sorted duplicates. */
+static const char *const ca_files[DB__MAX] = {
+	"accounts.db", "keys.db", "orders.db", "acct_orders.db", "certs.db",
+	"serials.db", "revoked.db", "nonces.db", "outbox.db", "counters.db",
+	"meta.db", "due.db",
+};
+
+struct store {
+	const struct store_engine *eng;	/* first: see engine.h */
+	DB_ENV	*env;
+	DB	*db[DB__MAX];
+	const char *const *files;	/* the databases of this environment */
+	size_t	 ndb;
+	DB_TXN	*txn;
+	int	 deadlock;	/* the transaction hit a deadlock */
+	int	 failed;	/* ... or another error */
+	int	 panic;		/* the environment needs recovery: reopen */
+	unsigned long commits, checked;
+	char	 dir[1024];
+};
+
+static int64_t	store_be64(const unsigned char *);
+static void	bdb_abort(struct store *st);
+static int	bdb_account_get(struct store *st, const char *id,
+		    struct account *a);
+static int	bdb_account_put(struct store *st, const struct account *a);
+static int	bdb_acct_order_add(struct store *st, const struct order *o);
+static int	bdb_acct_orders(struct store *st, const char *acct,
+		    const char *after, int max, int *more, int (*fn)(void *,
+		    const struct order *), void *arg);
+static int	bdb_backup(struct store *st, const char *todir);
+static int	bdb_begin(struct store *st);
+static int	bdb_cert_get(struct store *st, const char *id, struct cert *c);
+static int	bdb_cert_put(struct store *st, const struct cert *c);
+static void	bdb_close(struct store *st);
+static int	bdb_commit(struct store *st, int durable);
+static int	bdb_count(struct store *st, const char *key,
+		    int64_t window_end, int n, long *value);
+static int	bdb_due_add(struct store *st, int64_t when, const char *id);
+static int	bdb_due_take(struct store *st, int64_t now,
+		    char ids[][SMS_ID_MAX], int max);
+static void	bdb_fail(struct store *st);
+static int	bdb_failed(const struct store *st);
+static void	bdb_idle(struct store *st);
+static int	bdb_key_del(struct store *st, const char *thumb);
+static int	bdb_key_get(struct store *st, const char *thumb, char *id);
+static int	bdb_key_put(struct store *st, const char *thumb,
+		    const char *id);
+static int	bdb_kv_del(struct store *st, int d, const void *k,
+		    size_t klen);
+static int	bdb_kv_get(struct store *st, int d, const void *k, size_t klen,
+		    void *buf, size_t size, size_t *got);
+static int	bdb_kv_prune(struct store *st, int d, long max, long *removed,
+		    int (*due)(struct store *, const void *k, size_t klen,
+		    const void *v, size_t vlen, void *arg), void *arg);
+static int	bdb_kv_put(struct store *st, int d, const void *k, size_t klen,
+		    const void *v, size_t vlen);
+static int	bdb_meta_next(struct store *st, const char *key,
+		    uint64_t *value);
+static int	bdb_nonce_use(struct store *st, const unsigned char *n,
+		    size_t len, int64_t expires);
+static int	bdb_order_get(struct store *st, const char *id,
+		    struct order *o);
+static int	bdb_order_put(struct store *st, const struct order *o);
+static int	bdb_panicked(const struct store *st);
+static int	bdb_prune(struct store *st, int64_t now, long *removed);
+static int	bdb_reopen(struct store **stp);
+static int	bdb_retry(const struct store *st);
+static int	bdb_revoked(struct store *st, int (*fn)(void *,
+		    const struct cert *), void *arg);
+static int	bdb_serial_get(struct store *st, const unsigned char *serial,
+		    char *id);
+static int	bdb_sms_get(struct store *st, const char *id, struct sms *m);
+static int	bdb_sms_put(struct store *st, const struct sms *m);
+static int	bdb_sms_queued(struct store *st, int (*fn)(void *,
+		    struct sms *), void *arg);
+static int	bdb_stats(struct store *st, long *accounts,
+		    long orders[ORDER__MAX], long sms[OUTBOX__MAX],
+		    long *certs);
+static const struct store_engine bdb_engine;
+
+/* A counter record. */
+struct counter {
+	int64_t	 window_end;
+	long	 value;
+};
+
+static void
+store_note(struct store *st, const char *fn, int rc)
+{
+	if (rc == DB_LOCK_DEADLOCK || rc == DB_LOCK_NOTGRANTED)
+		st->deadlock = 1;
+	else if (rc == DB_RUNRECOVERY) {
+		log_warn("%s: the environment needs recovery", fn);
+		st->panic = st->failed = 1;
+	} else {
+		log_err("%s: %s", fn, db_strerror(rc));
+		st->failed = 1;
+	}
+}
+
+static int
+store_open_dbs(struct store *st, int create)
+{
+	DB_TXN	*txn = NULL;
+	int	 i = (int)st->ndb, rc;
+
+	if ((rc = st->env->txn_begin(st->env, NULL, &txn, 0)) != 0)
+		goto err;
+	for (i = 0; i < (int)st->ndb; i++) {
+		if ((rc = db_create(&st->db[i], st->env, 0)) != 0)
+			goto err;
+		if (st->files == ca_files && i == DB_ACCT_ORDERS &&
+		    (rc = st->db[i]->set_flags(st->db[i], DB_DUP |
+		    DB_DUPSORT)) != 0)
+			goto err;
+		if ((rc = st->db[i]->open(st->db[i], txn, st->files[i], NULL,
+		    DB_BTREE, create ? DB_CREATE : 0, 0600)) != 0)
+			goto err;
+	}
+	return txn->commit(txn, 0) == 0 ? 0 : -1;
+err:
+	log_err("%s: %s: %s", __func__, i < (int)st->ndb ? st->files[i] : "",
+	    db_strerror(rc));
+	if (txn != NULL)
+		txn->abort(txn);
+	return -1;
+}
+
+/* Open (create) an environment in dir holding the n databases named. */
+static struct store *
+store_open_files(const char *dir, const char *const *files, size_t n,
+    int create)
+{
+	struct store	*st;
+	int		 rc;
+	u_int32_t	 flags = DB_INIT_TXN | DB_INIT_LOCK | DB_INIT_LOG |
+	    DB_INIT_MPOOL | DB_REGISTER | DB_RECOVER | DB_CREATE;
+
+	if (n > DB__MAX || (st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->eng = &bdb_engine;
+	st->files = files;
+	st->ndb = n;
+	if (strlen(dir) >= sizeof(st->dir)) {
+		free(st);
+		return NULL;
+	}
+	strcpy(st->dir, dir);
+	if (create && mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_err("%s: mkdir %s: %s", __func__, dir, strerror(errno));
+		free(st);
+		return NULL;
+	}
+	if ((rc = db_env_create(&st->env, 0)) != 0)
+		goto err;
+	st->env->set_errfile(st->env, stderr);
+	st->env->set_errpfx(st->env, "idprover-store");
+	st->env->set_cachesize(st->env, 0, 4 * 1024 * 1024, 1);
+	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	st->env->set_lg_bsize(st->env, 256 * 1024);
+	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
+	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	if ((rc = st->env->open(st->env, dir, flags, 0600)) != 0)
+		goto err;
+	if (store_open_dbs(st, create) == -1) {
+		bdb_close(st);
+		return NULL;
+	}
+	return st;
+err:
+	log_err("%s: %s: %s", __func__, dir, db_strerror(rc));
+	if (st->env != NULL)
+		st->env->close(st->env, 0);
+	free(st);
+	return NULL;
+}
+
+struct store *
+bdb_open(const char *dir, int create)
+{
+	return store_open_files(dir, ca_files, DB__MAX, create);
+}
+
+struct store *
+bdb_open_kv(const char *dir, const char *const *files, size_t n)
+{
+	return store_open_files(dir, files, n, 1);
+}
+
+static void
+bdb_close(struct store *st)
+{
+	int	 i;
+
+	if (st == NULL)
+		return;
+	if (st->txn != NULL)
+		bdb_abort(st);
+	for (i = 0; i < (int)st->ndb; i++)
+		if (st->db[i] != NULL)
+			st->db[i]->close(st->db[i], 0);
+	if (st->env != NULL) {
+		st->env->txn_checkpoint(st->env, 0, 0, 0);
+		st->env->close(st->env, 0);
+	}
+	free(st);
+}
+
+static int
+bdb_begin(struct store *st)
+{
+	int	 rc;
+
+	st->deadlock = st->failed = 0;
+	if ((rc = st->env->txn_begin(st->env, NULL, &st->txn, 0)) != 0) {
+		store_note(st, __func__, rc);
+		st->txn = NULL;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Test hook: while the named file exists, hold the transaction open
+ * before commit so that a test can kill the process mid-write. */
+static void
+store_crash_hook(void)
+{
+	const char	*f = getenv("IDPROVER_CRASH_HOOK");
+	int		 i;
+
+	for (i = 0; f != NULL && i < 300 && access(f, F_OK) == 0; i++)
+		usleep(100000);
+}
+
+static int
+bdb_commit(struct store *st, int durable)
+{
+	int	 rc;
+
+	if (st->txn == NULL)
+		return STORE_ERR;
+	if (st->deadlock || st->failed) {
+		bdb_abort(st);
+		return STORE_ERR;
+	}
+	if (durable)
+		store_crash_hook();
+	/*
+	 * Commit without waiting for the disk, so the transaction's locks
+	 * are released at once, then flush the log before anyone is told:
+	 * a transaction that saw this one's writes can only reach the disk
+	 * after it (the log is sequential), and concurrent flushes from all
+	 * processes share one write. Durable, without holding locks across
+	 * the fdatasync.
+	 */
+	rc = st->txn->commit(st->txn, DB_TXN_NOSYNC);
+	st->txn = NULL;
+	if (rc == 0 && durable)
+		rc = st->env->log_flush(st->env, NULL);
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	st->commits++;
+	return STORE_OK;
+}
+
+/* Between requests, after the answer went out: now and then a
+ * checkpoint, so that recovery stays short; it writes the cache's dirty
+ * pages, which takes long enough that no client should wait for it. */
+static void
+bdb_idle(struct store *st)
+{
+	if (st->commits < st->checked + CHECKPOINT_EVERY)
+		return;
+	st->checked = st->commits;
+	st->env->txn_checkpoint(st->env, 0, CHECKPOINT_MIN, 0);
+}
+
+static void
+bdb_abort(struct store *st)
+{
+	if (st->txn != NULL)
+		st->txn->abort(st->txn);
+	st->txn = NULL;
+}
+
+static int
+bdb_panicked(const struct store *st)
+{
+	return st->panic;
+}
+
+static int
+bdb_reopen(struct store **stp)
+{
+	struct store	*st = *stp, *nst;
+	const char *const *st_files = st->files;
+	size_t		 st_ndb = st->ndb;
+	char		 dir[sizeof(st->dir)];
+
+	strcpy(dir, st->dir);
+	bdb_close(st);
+	*stp = NULL;
+	if ((nst = store_open_files(dir, st_files, st_ndb, 0)) == NULL)
+		return STORE_ERR;
+	*stp = nst;
+	return STORE_OK;
+}
+
+static int
+bdb_retry(const struct store *st)
+{
+	return st->deadlock && !st->failed;
+}
+
+static int
+bdb_failed(const struct store *st)
+{
+	return st->deadlock || st->failed;
+}
+
+/* Read key into buf of exactly size octets (records) or up to size. */
+static int
+store_get(struct store *st, enum dbname d, const void *k, size_t klen,
+    void *buf, size_t size, size_t *got)
+{
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	data.data = buf;
+	data.ulen = (u_int32_t)size;
+	data.flags = DB_DBT_USERMEM;
+	rc = st->db[d]->get(st->db[d], st->txn, &key, &data,
+	    st->txn != NULL ? DB_RMW : 0);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc == DB_BUFFER_SMALL) {
+		log_err("%s: %s: record too large", __func__, st->files[d]);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	if (got != NULL)
+		*got = data.size;
+	else if (data.size != size) {
+		log_err("%s: %s: record of the wrong size", __func__,
+		    st->files[d]);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+store_put(struct store *st, enum dbname d, const void *k, size_t klen,
+    const void *v, size_t vlen, u_int32_t flags)
+{
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	data.data = (void *)v;
+	data.size = (u_int32_t)vlen;
+	rc = st->db[d]->put(st->db[d], st->txn, &key, &data, flags);
+	if (rc == DB_KEYEXIST)
+		return STORE_EXISTS;
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+static int
+store_del(struct store *st, enum dbname d, const void *k, size_t klen)
+{
+	DBT	 key;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	key.data = (void *)k;
+	key.size = (u_int32_t)klen;
+	rc = st->db[d]->del(st->db[d], st->txn, &key, 0);
+	if (rc == DB_NOTFOUND)
+		return STORE_NOTFOUND;
+	if (rc != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* 1 when the char array s of size n is NUL-terminated. */
+static int
+store_terminated(const char *s, size_t n)
+{
+	return memchr(s, '\0', n) != NULL;
+}
+
+#define TERMINATED(r, m)	store_terminated((r)->m, sizeof((r)->m))
+
+/* Record checks: a record read back must be what store_*_put wrote. */
+static int
+store_account_ok(const struct account *a)
+{
+	return a->version == RECORD_VERSION && a->status < ACCT__MAX &&
+	    TERMINATED(a, id) && TERMINATED(a, thumb) && TERMINATED(a, key) &&
+	    TERMINATED(a, contact);
+}
+
+static int
+store_order_ok(const struct order *o)
+{
+	return o->version == RECORD_VERSION && o->status < ORDER__MAX &&
+	    o->authz < AUTHZ__MAX && o->chall < CHALL__MAX &&
+	    TERMINATED(o, id) && TERMINATED(o, acct) && TERMINATED(o, ident) &&
+	    TERMINATED(o, tn) && TERMINATED(o, token) &&
+	    TERMINATED(o, detail);
+}
+
+static int
+store_cert_ok(const struct cert *c)
+{
+	return c->version == RECORD_VERSION && TERMINATED(c, id) &&
+	    TERMINATED(c, acct) && c->derlen <= sizeof(c->der);
+}
+
+static int
+store_sms_ok(const struct sms *m)
+{
+	return m->version == RECORD_VERSION && m->state < OUTBOX__MAX &&
+	    TERMINATED(m, id) && TERMINATED(m, order) && TERMINATED(m, acct) &&
+	    TERMINATED(m, to) && TERMINATED(m, msgid) &&
+	    TERMINATED(m, error) && m->sealedlen <= sizeof(m->sealed);
+}
+
+/* Get a fixed-size record and check it. */
+static int
+store_record(struct store *st, enum dbname d, const char *id, void *rec,
+    size_t size, int (*ok)(const void *))
+{
+	int	 rc;
+
+	rc = store_get(st, d, id, strlen(id), rec, size, NULL);
+	if (rc == STORE_OK && !ok(rec)) {
+		log_err("%s: %s: %s: corrupt record", __func__, st->files[d],
+		    id);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return rc;
+}
+
+static int
+bdb_account_get(struct store *st, const char *id, struct account *a)
+{
+	return store_record(st, DB_ACCOUNTS, id, a, sizeof(*a),
+	    (int (*)(const void *))store_account_ok);
+}
+
+static int
+bdb_account_put(struct store *st, const struct account *a)
+{
+	struct account	 r = *a;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_ACCOUNTS, r.id, strlen(r.id), &r, sizeof(r),
+	    0);
+}
+
+static int
+bdb_key_get(struct store *st, const char *thumb, char *id)
+{
+	size_t	 n;
+	int	 rc;
+
+	rc = store_get(st, DB_KEYS, thumb, strlen(thumb), id, ID_LEN, &n);
+	if (rc == STORE_OK) {
+		if (n != ID_LEN) {
+			st->failed = 1;
+			return STORE_ERR;
+		}
+		id[ID_LEN] = '\0';
+	}
+	return rc;
+}
+
+static int
+bdb_key_put(struct store *st, const char *thumb, const char *id)
+{
+	return store_put(st, DB_KEYS, thumb, strlen(thumb), id, ID_LEN,
+	    DB_NOOVERWRITE);
+}
+
+static int
+bdb_key_del(struct store *st, const char *thumb)
+{
+	return store_del(st, DB_KEYS, thumb, strlen(thumb));
+}
+
+static int
+bdb_order_get(struct store *st, const char *id, struct order *o)
+{
+	return store_record(st, DB_ORDERS, id, o, sizeof(*o),
+	    (int (*)(const void *))store_order_ok);
+}
+
+static int
+bdb_order_put(struct store *st, const struct order *o)
+{
+	struct order	 r = *o;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_ORDERS, r.id, strlen(r.id), &r, sizeof(r), 0);
+}
+
+/* The acct_orders entry of an order: creation time (big-endian, so the
+ * duplicates sort by time) then the id. */
+static void
+store_order_ref(const struct order *o, unsigned char ref[8 + ID_LEN])
+{
+	uint64_t	 t = (uint64_t)o->created;
+	int		 i;
+
+	for (i = 7; i >= 0; i--, t >>= 8)
+		ref[i] = (unsigned char)t;
+	memcpy(ref + 8, o->id, ID_LEN);
+}
+
+static int
+bdb_acct_order_add(struct store *st, const struct order *o)
+{
+	unsigned char	 ref[8 + ID_LEN];
+
+	store_order_ref(o, ref);
+	return store_put(st, DB_ACCT_ORDERS, o->acct, strlen(o->acct), ref,
+	    sizeof(ref), 0);
+}
+
+/* Position cursor c at the first reference after `after` (or the first
+ * of acct). Returns the DB code. */
+static int
+store_orders_seek(struct store *st, DBC *c, const char *acct,
+    const char *after, DBT *key, DBT *data, unsigned char *ref)
+{
+	struct order	 o;
+	int		 rc;
+
+	key->data = (void *)acct;
+	key->size = (u_int32_t)strlen(acct);
+	if (after == NULL)
+		return c->get(c, key, data, DB_SET);
+	if ((rc = bdb_order_get(st, after, &o)) != STORE_OK ||
+	    strcmp(o.acct, acct) != 0)
+		return DB_NOTFOUND;
+	store_order_ref(&o, ref);
+	data->data = ref;
+	data->size = 8 + ID_LEN;
+	if ((rc = c->get(c, key, data, DB_GET_BOTH)) != 0)
+		return rc;
+	return c->get(c, key, data, DB_NEXT_DUP);
+}
+
+static int
+bdb_acct_orders(struct store *st, const char *acct, const char *after,
+    int max, int *more, int (*fn)(void *, const struct order *), void *arg)
+{
+	DBC		*c = NULL;
+	DBT		 key, data;
+	unsigned char	 ref[8 + ID_LEN];
+	char		 id[ID_LEN + 1];
+	struct order	 o;
+	int		 rc, n = 0;
+
+	*more = 0;
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[DB_ACCT_ORDERS]->cursor(st->db[DB_ACCT_ORDERS],
+	    st->txn, &c, 0)) != 0)
+		goto err;
+	rc = store_orders_seek(st, c, acct, after, &key, &data, ref);
+	for (; rc == 0; rc = c->get(c, &key, &data, DB_NEXT_DUP)) {
+		if (data.size != 8 + ID_LEN)
+			continue;
+		memcpy(id, (char *)data.data + 8, ID_LEN);
+		id[ID_LEN] = '\0';
+		if (bdb_order_get(st, id, &o) != STORE_OK)
+			continue;
+		if (n == max) {
+			*more = 1;
+			break;
+		}
+		n += fn(arg, &o);
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return bdb_failed(st) ? STORE_ERR : n;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+static int
+bdb_cert_get(struct store *st, const char *id, struct cert *c)
+{
+	return store_record(st, DB_CERTS, id, c, sizeof(*c),
+	    (int (*)(const void *))store_cert_ok);
+}
+
+static int
+bdb_cert_put(struct store *st, const struct cert *c)
+{
+	struct cert	 r = *c;
+	int		 rc;
+
+	r.version = RECORD_VERSION;
+	rc = store_put(st, DB_CERTS, r.id, strlen(r.id), &r, sizeof(r), 0);
+	if (rc == STORE_OK)
+		rc = store_put(st, DB_SERIALS, r.serial, SERIAL_LEN, r.id,
+		    ID_LEN, 0);
+	if (rc == STORE_OK && r.revoked)
+		rc = store_put(st, DB_REVOKED, r.serial, SERIAL_LEN, r.id,
+		    ID_LEN, 0);
+	return rc;
+}
+
+static int
+bdb_serial_get(struct store *st, const unsigned char *serial, char *id)
+{
+	size_t	 n;
+	int	 rc;
+
+	rc = store_get(st, DB_SERIALS, serial, SERIAL_LEN, id, ID_LEN, &n);
+	if (rc == STORE_OK)
+		id[n < ID_LEN ? n : ID_LEN] = '\0';
+	return rc;
+}
+
+/* Walk every record of a database, handing fn the key and data. */
+static int
+store_walk(struct store *st, enum dbname d,
+    int (*fn)(struct store *, DBT *, DBT *, void *), void *arg)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
+		goto err;
+	while ((rc = c->get(c, &key, &data, DB_NEXT)) == 0)
+		if (fn(st, &key, &data, arg) == -1)
+			break;
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return bdb_failed(st) ? STORE_ERR : STORE_OK;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+struct revoked_walk {
+	int	(*fn)(void *, const struct cert *);
+	void	*arg;
+};
+
+static int
+store_revoked_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct revoked_walk	*w = arg;
+	struct cert		 c;
+	char			 id[ID_LEN + 1];
+
+	(void)key;
+	if (data->size != ID_LEN)
+		return 0;
+	memcpy(id, data->data, ID_LEN);
+	id[ID_LEN] = '\0';
+	if (bdb_cert_get(st, id, &c) != STORE_OK)
+		return -1;
+	return w->fn(w->arg, &c);
+}
+
+static int
+bdb_revoked(struct store *st, int (*fn)(void *, const struct cert *),
+    void *arg)
+{
+	struct revoked_walk	 w = { fn, arg };
+
+	return store_walk(st, DB_REVOKED, store_revoked_one, &w);
+}
+
+/* Used nonces: the key is the nonce from its random part on (so that
+ * concurrent inserts spread over the tree instead of all landing on its
+ * last page), the data its expiry. */
+static int
+bdb_nonce_use(struct store *st, const unsigned char *n, size_t len,
+    int64_t expires)
+{
+	unsigned char	 key[NONCE_RAW_LEN], exp[8];
+	uint64_t	 t = (uint64_t)expires;
+	int		 i;
+
+	if (len != NONCE_RAW_LEN)
+		return STORE_ERR;
+	memcpy(key, n + 4, len - 4);
+	memcpy(key + len - 4, n, 4);
+	for (i = 7; i >= 0; i--, t >>= 8)
+		exp[i] = (unsigned char)t;
+	return store_put(st, DB_NONCES, key, len, exp, sizeof(exp),
+	    DB_NOOVERWRITE);
+}
+
+static int
+bdb_sms_put(struct store *st, const struct sms *m)
+{
+	struct sms	 r = *m;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_OUTBOX, r.id, strlen(r.id), &r, sizeof(r), 0);
+}
+
+static int
+bdb_sms_get(struct store *st, const char *id, struct sms *m)
+{
+	return store_record(st, DB_OUTBOX, id, m, sizeof(*m),
+	    (int (*)(const void *))store_sms_ok);
+}
+
+struct sms_walk {
+	int	(*fn)(void *, struct sms *);
+	void	*arg;
+};
+
+static int
+store_sms_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct sms_walk	*w = arg;
+	struct sms	 m;
+
+	(void)st;
+	(void)key;
+	if (data->size != sizeof(m))
+		return 0;
+	memcpy(&m, data->data, sizeof(m));
+	if (!store_sms_ok(&m) || m.state != OUTBOX_QUEUED)
+		return 0;
+	return w->fn(w->arg, &m);
+}
+
+static int
+bdb_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
+{
+	struct sms_walk	 w = { fn, arg };
+
+	return store_walk(st, DB_OUTBOX, store_sms_one, &w);
+}
+
+/* The retry index: time (big-endian) then the message id, so that the
+ * due ones come first. Only failed sends are indexed. */
+static int
+bdb_due_add(struct store *st, int64_t when, const char *id)
+{
+	unsigned char	 key[8 + SMS_ID_MAX];
+	uint64_t	 t = (uint64_t)when;
+	size_t		 n = strlen(id);
+	int		 i;
+
+	if (n >= SMS_ID_MAX)
+		return STORE_ERR;
+	for (i = 7; i >= 0; i--, t >>= 8)
+		key[i] = (unsigned char)t;
+	memcpy(key + 8, id, n);
+	return store_put(st, DB_DUE, key, 8 + n, "", 0, 0);
+}
+
+static int
+bdb_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+    int max)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc, n = 0;
+
+	if (st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[DB_DUE]->cursor(st->db[DB_DUE], st->txn, &c, 0)) != 0)
+		goto err;
+	while (n < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		if (key.size <= 8 || key.size >= 8 + SMS_ID_MAX ||
+		    store_be64(key.data) > now)
+			break;
+		memcpy(ids[n], (char *)key.data + 8, key.size - 8);
+		ids[n++][key.size - 8] = '\0';
+		if ((rc = c->del(c, 0)) != 0)
+			goto err;
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return n;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+static int
+bdb_count(struct store *st, const char *key, int64_t window_end, int n,
+    long *value)
+{
+	struct counter	 c;
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_COUNTERS, key, strlen(key), &c, sizeof(c), &got);
+	if (rc == STORE_ERR)
+		return rc;
+	if (rc == STORE_NOTFOUND || got != sizeof(c) ||
+	    c.window_end != window_end) {
+		c.window_end = window_end;
+		c.value = 0;
+	}
+	c.value += n;
+	*value = c.value;
+	if (n == 0)
+		return STORE_OK;
+	return store_put(st, DB_COUNTERS, key, strlen(key), &c, sizeof(c), 0);
+}
+
+static int
+bdb_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	uint64_t	 v = 0;
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_META, key, strlen(key), &v, sizeof(v), &got);
+	if (rc == STORE_ERR)
+		return rc;
+	if (rc == STORE_NOTFOUND || got != sizeof(v))
+		v = 0;
+	*value = ++v;
+	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
+}
+
+static int64_t
+store_be64(const unsigned char *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
+
+/* Prune callbacks (store_kv_prune): arg points to the time now. */
+static int
+store_nonce_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
+{
+	(void)st;
+	(void)k;
+	(void)klen;
+	return vlen != 8 || store_be64(v) < *(const int64_t *)arg;
+}
+
+static int
+store_counter_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
+{
+	struct counter	 c;
+
+	(void)st;
+	(void)k;
+	(void)klen;
+	if (vlen != sizeof(c))
+		return 1;
+	memcpy(&c, v, sizeof(c));
+	return c.window_end < *(const int64_t *)arg;
+}
+
+/* Orders that can no longer lead to a certificate, a day after expiry,
+ * and their reference in the account's list. */
+static int
+store_order_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
+{
+	struct order	 o;
+	unsigned char	 ref[8 + ID_LEN];
+	DBC		*c = NULL;
+	DBT		 key, data;
+
+	(void)k;
+	(void)klen;
+	if (vlen != sizeof(o))
+		return 0;
+	memcpy(&o, v, sizeof(o));
+	if (!store_order_ok(&o) || o.status == ORDER_VALID ||
+	    o.expires > *(const int64_t *)arg - 86400)
+		return 0;
+	store_order_ref(&o, ref);
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	key.data = o.acct;
+	key.size = (u_int32_t)strlen(o.acct);
+	data.data = ref;
+	data.size = sizeof(ref);
+	if (st->db[DB_ACCT_ORDERS]->cursor(st->db[DB_ACCT_ORDERS], st->txn,
+	    &c, 0) == 0) {
+		if (c->get(c, &key, &data, DB_GET_BOTH) == 0)
+			c->del(c, 0);
+		c->close(c);
+	}
+	return 1;
+}
+
+static int
+store_sms_expired(struct store *st, const void *k, size_t klen,
+    const void *v, size_t vlen, void *arg)
+{
+	struct sms	 m;
+
+	(void)st;
+	(void)k;
+	(void)klen;
+	if (vlen != sizeof(m))
+		return 0;
+	memcpy(&m, v, sizeof(m));
+	/* Compared this way round so a corrupt time cannot overflow. */
+	return m.state != OUTBOX_QUEUED && m.created <
+	    *(const int64_t *)arg - 86400;
+}
+
+static int
+bdb_prune(struct store *st, int64_t now, long *removed)
+{
+	*removed = 0;
+	if (bdb_begin(st) != STORE_OK)
+		return STORE_ERR;
+	if (bdb_kv_prune(st, DB_NONCES, LONG_MAX, removed,
+	    store_nonce_expired, &now) != STORE_OK ||
+	    bdb_kv_prune(st, DB_COUNTERS, LONG_MAX, removed,
+	    store_counter_expired, &now) != STORE_OK ||
+	    bdb_kv_prune(st, DB_ORDERS, LONG_MAX, removed,
+	    store_order_expired, &now) != STORE_OK ||
+	    bdb_kv_prune(st, DB_OUTBOX, LONG_MAX, removed,
+	    store_sms_expired, &now) != STORE_OK) {
+		bdb_abort(st);
+		return STORE_ERR;
+	}
+	return bdb_commit(st, 1);
+}
+
+struct tally {
+	long	*accounts, *orders, *sms, *certs;
+};
+
+static int
+store_tally(struct store *st, DBT *k, DBT *d, void *arg)
+{
+	struct tally	*t = arg;
+	struct order	 o;
+	struct sms	 m;
+
+	(void)st;
+	(void)k;
+	if (t->orders != NULL && d->size == sizeof(o)) {
+		memcpy(&o, d->data, sizeof(o));
+		if (o.status < ORDER__MAX)
+			t->orders[o.status]++;
+	} else if (t->sms != NULL && d->size == sizeof(m)) {
+		memcpy(&m, d->data, sizeof(m));
+		if (m.state < OUTBOX__MAX)
+			t->sms[m.state]++;
+	} else if (t->accounts != NULL)
+		(*t->accounts)++;
+	else if (t->certs != NULL)
+		(*t->certs)++;
+	return 0;
+}
+
+static int
+bdb_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
+    long sms[OUTBOX__MAX], long *certs)
+{
+	struct tally	 t[4] = {
+		{ accounts, NULL, NULL, NULL }, { NULL, orders, NULL, NULL },
+		{ NULL, NULL, sms, NULL }, { NULL, NULL, NULL, certs },
+	};
+	static const enum dbname which[4] = { DB_ACCOUNTS, DB_ORDERS,
+	    DB_OUTBOX, DB_CERTS };
+	int	 i, rc = STORE_OK;
+
+	*accounts = *certs = 0;
+	memset(orders, 0, sizeof(long) * ORDER__MAX);
+	memset(sms, 0, sizeof(long) * OUTBOX__MAX);
+	if (bdb_begin(st) != STORE_OK)
+		return STORE_ERR;
+	for (i = 0; i < 4 && rc == STORE_OK; i++)
+		rc = store_walk(st, which[i], store_tally, &t[i]);
+	bdb_abort(st);
+	return rc;
+}
+
+/* Hot backup (Berkeley DB's documented order): checkpoint, copy the
+ * databases, then the logs, then run catastrophic recovery on the copy
+ * so that it is consistent on its own. */
+static int
+bdb_backup(struct store *st, const char *todir)
+{
+	char	 **logs = NULL, **p, from[1024], to[1024];
+	const char *home;
+	DB_ENV	*env = NULL;
+	int	 i, rc;
+
+	if (mkdir(todir, 0700) == -1 && errno != EEXIST)
+		return STORE_ERR;
+	st->env->get_home(st->env, &home);
+	if ((rc = st->env->txn_checkpoint(st->env, 0, 0, DB_FORCE)) != 0)
+		goto err;
+	for (i = 0; i < (int)st->ndb; i++) {
+		snprintf(from, sizeof(from), "%s/%s", home, st->files[i]);
+		snprintf(to, sizeof(to), "%s/%s", todir, st->files[i]);
+		if (file_copy(from, to, 0) == -1)
+			return STORE_ERR;
+	}
+	if ((rc = st->env->log_archive(st->env, &logs, DB_ARCH_LOG)) != 0)
+		goto err;
+	for (p = logs; p != NULL && *p != NULL; p++) {
+		snprintf(from, sizeof(from), "%s/%s", home, *p);
+		snprintf(to, sizeof(to), "%s/%s", todir, *p);
+		if (file_copy(from, to, 0) == -1) {
+			free(logs);
+			return STORE_ERR;
+		}
+	}
+	free(logs);
+	if ((rc = db_env_create(&env, 0)) != 0 ||
+	    (rc = env->open(env, todir, DB_CREATE | DB_INIT_TXN |
+	    DB_INIT_LOCK | DB_INIT_LOG | DB_INIT_MPOOL | DB_RECOVER_FATAL,
+	    0600)) != 0)
+		goto err;
+	env->close(env, 0);
+	return STORE_OK;
+err:
+	log_err("%s: %s", __func__, db_strerror(rc));
+	if (env != NULL)
+		env->close(env, 0);
+	return STORE_ERR;
+}
+
+/*
+ * Plain key-value access to the databases of an environment opened with
+ * store_open_kv: for stores of other modules (the relay's sessions),
+ * which bring their own record checks.
+ */
+static int
+bdb_kv_get(struct store *st, int d, const void *k, size_t klen, void *buf,
+    size_t size, size_t *got)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_get(st, (enum dbname)d, k, klen, buf, size, got);
+}
+
+static int
+bdb_kv_put(struct store *st, int d, const void *k, size_t klen,
+    const void *v, size_t vlen)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_put(st, (enum dbname)d, k, klen, v, vlen, 0);
+}
+
+static int
+bdb_kv_del(struct store *st, int d, const void *k, size_t klen)
+{
+	if (d < 0 || (size_t)d >= st->ndb)
+		return STORE_ERR;
+	return store_del(st, (enum dbname)d, k, klen);
+}
+
+static void
+bdb_fail(struct store *st)
+{
+	st->failed = 1;
+}
+
+static int
+bdb_kv_prune(struct store *st, int d, long max, long *removed,
+    int (*due)(struct store *, const void *k, size_t klen, const void *v,
+    size_t vlen, void *arg), void *arg)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc;
+
+	if (d < 0 || (size_t)d >= st->ndb || st->deadlock || st->failed)
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[d]->cursor(st->db[d], st->txn, &c, 0)) != 0)
+		goto err;
+	while (*removed < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		if (!due(st, key.data, key.size, data.data, data.size, arg))
+			continue;
+		if ((rc = c->del(c, 0)) != 0)
+			goto err;
+		(*removed)++;
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return bdb_failed(st) ? STORE_ERR : STORE_OK;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+/* The Berkeley DB engine behind store.h. */
+static const struct store_engine bdb_engine = {
+	.name = "bdb",
+	.abort = bdb_abort,
+	.account_get = bdb_account_get,
+	.account_put = bdb_account_put,
+	.acct_order_add = bdb_acct_order_add,
+	.acct_orders = bdb_acct_orders,
+	.backup = bdb_backup,
+	.begin = bdb_begin,
+	.cert_get = bdb_cert_get,
+	.cert_put = bdb_cert_put,
+	.close = bdb_close,
+	.commit = bdb_commit,
+	.count = bdb_count,
+	.due_add = bdb_due_add,
+	.due_take = bdb_due_take,
+	.fail = bdb_fail,
+	.failed = bdb_failed,
+	.idle = bdb_idle,
+	.key_del = bdb_key_del,
+	.key_get = bdb_key_get,
+	.key_put = bdb_key_put,
+	.kv_del = bdb_kv_del,
+	.kv_get = bdb_kv_get,
+	.kv_prune = bdb_kv_prune,
+	.kv_put = bdb_kv_put,
+	.meta_next = bdb_meta_next,
+	.nonce_use = bdb_nonce_use,
+	.order_get = bdb_order_get,
+	.order_put = bdb_order_put,
+	.panicked = bdb_panicked,
+	.prune = bdb_prune,
+	.reopen = bdb_reopen,
+	.retry = bdb_retry,
+	.revoked = bdb_revoked,
+	.serial_get = bdb_serial_get,
+	.sms_get = bdb_sms_get,
+	.sms_put = bdb_sms_put,
+	.sms_queued = bdb_sms_queued,
+	.stats = bdb_stats,
+};
