@@ -1,5 +1,6 @@
 /* The unit tests' harness for the request path (see harness.h). */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <ftw.h>
 #include <stdarg.h>
@@ -334,16 +335,25 @@ hx_order_put(struct hx *h, const struct order *o)
 }
 
 void
+hx_ident(const char *tn, char *buf, size_t size)
+{
+	unsigned char	 der[TNAUTHLIST_DER_MAX];
+	size_t		 len = sizeof(der);
+
+	if (tnauthlist_encode(tn, der, &len) == -1 ||
+	    b64url_encode(der, len, buf, size) <= 0)
+		fail_msg("the identifier of %s", tn);
+}
+
+void
 hx_order_make(struct hx *h, const char *acct, const char *tn,
     struct order *o)
 {
-	unsigned char	 der[TNAUTHLIST_DER_MAX], tok[TOKEN_RAW_LEN];
-	size_t		 len = sizeof(der);
+	unsigned char	 tok[TOKEN_RAW_LEN];
 
 	memset(o, 0, sizeof(*o));
+	hx_ident(tn, o->ident, sizeof(o->ident));
 	if (crypt_id(o->id, sizeof(o->id)) == -1 ||
-	    tnauthlist_encode(tn, der, &len) == -1 ||
-	    b64url_encode(der, len, o->ident, sizeof(o->ident)) <= 0 ||
 	    crypt_random(tok, sizeof(tok)) == -1 ||
 	    b64url_encode(tok, sizeof(tok), o->token, sizeof(o->token)) !=
 	    TOKEN_LEN)
@@ -409,4 +419,47 @@ hx_sms_code(struct hx *h, char code[CODE_DIGITS + 1])
 	memcpy(code, c + 6, CODE_DIGITS);
 	code[CODE_DIGITS] = '\0';
 	json_object_put(o);
+}
+
+int
+hx_capture(int (*fn)(void *), void *arg, const char *in, char *out,
+    size_t size)
+{
+	int	 ip[2], op[2], st;
+	pid_t	 pid;
+	size_t	 n = 0;
+	ssize_t	 got;
+
+	if (pipe(ip) == -1 || pipe(op) == -1)
+		fail_msg("pipe");
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1)
+		fail_msg("fork");
+	if (pid == 0) {
+		dup2(ip[0], STDIN_FILENO);
+		dup2(op[1], STDOUT_FILENO);
+		close(ip[0]);
+		close(ip[1]);
+		close(op[0]);
+		close(op[1]);
+		st = fn(arg);
+		fflush(stdout);
+		_exit(st);
+	}
+	close(ip[0]);
+	close(op[1]);
+	/* The input is small: the pipe holds it all. */
+	if (in != NULL && write(ip[1], in, strlen(in)) != (ssize_t)strlen(in))
+		fail_msg("write");
+	close(ip[1]);
+	while (n < size - 1 && (got = read(op[0], out + n, size - 1 - n)) > 0)
+		n += (size_t)got;
+	out[n] = '\0';
+	close(op[0]);
+	if (waitpid(pid, &st, 0) == -1)
+		fail_msg("waitpid");
+	if (!WIFEXITED(st))
+		fail_msg("the child died by signal %d", WTERMSIG(st));
+	return WEXITSTATUS(st);
 }

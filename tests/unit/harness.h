@@ -84,6 +84,8 @@ int		 hx_account_get(struct hx *, const char *id, struct account *);
 int		 hx_key_get(struct hx *, const char *thumb, char *id);
 int		 hx_cert_get(struct hx *, const char *id, struct cert *);
 int		 hx_sms_get(struct hx *, const char *id, struct sms *);
+/* The TNAuthList identifier value (base64url DER) of the number tn. */
+void		 hx_ident(const char *tn, char *buf, size_t size);
 /* Write an order record for acct for the number tn, pending, with its
  * entry in the account's list; o gets it. */
 void		 hx_order_make(struct hx *, const char *acct, const char *tn,
@@ -92,5 +94,12 @@ void		 hx_order_put(struct hx *, const struct order *);
 /* The number of lines in the SMS log, and the code of its last line. */
 int		 hx_sms_lines(struct hx *);
 void		 hx_sms_code(struct hx *, char code[CODE_DIGITS + 1]);
+
+/* Run fn(arg) in a child process as a CGI program: standard input
+ * reads in (may be NULL: empty), standard output is captured into out
+ * (NUL-terminated, size octets at most). Returns the child's exit status
+ * (fn's value). */
+int		 hx_capture(int (*fn)(void *), void *arg, const char *in,
+		    char *out, size_t size);
 
 #endif
