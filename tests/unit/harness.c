@@ -64,8 +64,10 @@ hx_new(unsigned flags, const char *conf)
 	struct hx	*h;
 	char		 ca[96];
 
-	if ((h = calloc(1, sizeof(*h))) == NULL)
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		fail_msg("out of memory");
+		return NULL;
+	}
 	snprintf(h->dir, sizeof(h->dir), "/tmp/idprover-hx.XXXXXX");
 	if (mkdtemp(h->dir) == NULL)
 		fail_msg("mkdtemp");
