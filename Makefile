@@ -143,10 +143,18 @@ $(BUILD)/tools/%: tools/%.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS
 	$(CC) $(CFLAGS) $(call cflags_of,$(USE_$*)) $(LDFLAGS) -o $@ $< \
 	    $(call libs_of,$(USE_$*))
 
-$(BUILD)/tests/%: tests/unit/%.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+# Helpers shared by the unit tests: the vector loader and the harness
+# that makes a store, a CA, a gateway and requests for the handlers.
+UNITHELP = $(BUILD)/unit-helpers/vectors.o $(BUILD)/unit-helpers/harness.o
+
+$(BUILD)/unit-helpers/%.o: tests/unit/%.c tests/unit/%.h $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(UNITHELP) $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit $(LDFLAGS) -o $@ $< \
-	    $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
+	    $(UNITHELP) $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a)
 	@mkdir -p $(@D)

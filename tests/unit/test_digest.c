@@ -18,47 +18,12 @@
 #include "bounds.h"
 #include "crypt.h"
 #include "jwk.h"
+#include "vectors.h"
 
 struct vecs {
 	json_object	*sms;
 	json_object	*thumbs;
 };
-
-static json_object *
-load_vectors(const char *file)
-{
-	const char	*dir;
-	char		 path[1024];
-	json_object	*o;
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((o = json_object_from_file(path)) == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
-static const char *
-str(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		fail_msg("vector member %s missing", key);
-	return json_object_get_string(v);
-}
-
-static json_object *
-get(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("vector member %s missing", key);
-	return v;
-}
 
 /* keyAuthorization = code || token || "." || thumbprint, its SHA-256 as
  * hex and as base64url. */
@@ -83,16 +48,16 @@ digest(const char *code, const char *token, const char *thumb, char *ka,
 static void
 thumb_of(json_object *thumbs, const char *name, char out[THUMB_LEN + 1])
 {
-	json_object	*vs = get(thumbs, "vectors"), *v;
+	json_object	*vs = vec_member(thumbs, "vectors"), *v;
 	struct jwk	*k;
 	char		 detail[DETAIL_MAX];
 	size_t		 i;
 
 	for (i = 0; i < json_object_array_length(vs); i++) {
 		v = json_object_array_get_idx(vs, i);
-		if (strcmp(str(v, "name"), name) != 0)
+		if (strcmp(vec_str(v, "name"), name) != 0)
 			continue;
-		assert_int_equal(jwk_parse(get(v, "jwk"), &k, detail,
+		assert_int_equal(jwk_parse(vec_member(v, "jwk"), &k, detail,
 		    sizeof(detail)), PROB_NONE);
 		snprintf(out, THUMB_LEN + 1, "%s", jwk_thumb(k));
 		jwk_free(k);
@@ -107,31 +72,31 @@ test_vectors(void **state)
 	static const char *const keys[] = { "rfc7638-rsa-example",
 	    "rfc7515-a3-p256", "rfc8037-ed25519" };
 	struct vecs	*v = *state;
-	json_object	*in = get(v->sms, "inputs"), *vs, *one;
+	json_object	*in = vec_member(v->sms, "inputs"), *vs, *one;
 	char		 ka[256], hx[2 * SHA256_LEN + 1], b[THUMB_LEN + 1],
 			 thumb[THUMB_LEN + 1], payload[128];
 	unsigned char	 tok[64];
-	const char	*code = str(in, "code"), *token = str(in, "token");
+	const char	*code = vec_str(in, "code"), *token = vec_str(in, "token");
 	size_t		 i;
 
 	assert_string_equal(code, "123456");
 	assert_int_equal(b64url_decode(token, strlen(token), tok, sizeof(tok)),
-	    json_object_get_int(get(in, "token_decoded_octets")));
+	    json_object_get_int(vec_member(in, "token_decoded_octets")));
 	assert_int_equal(strlen(token), TOKEN_LEN);
-	vs = get(v->sms, "vectors");
+	vs = vec_member(v->sms, "vectors");
 	assert_int_equal(json_object_array_length(vs), 3);
 	for (i = 0; i < json_object_array_length(vs); i++) {
 		one = json_object_array_get_idx(vs, i);
 		/* The thumbprint is the one jwk.c computes for that key. */
 		thumb_of(v->thumbs, keys[i], thumb);
-		assert_string_equal(thumb, str(one, "thumbprint"));
+		assert_string_equal(thumb, vec_str(one, "thumbprint"));
 		digest(code, token, thumb, ka, sizeof(ka), hx, b);
-		assert_string_equal(ka, str(one, "keyAuthorization"));
-		assert_string_equal(hx, str(one, "sha256_hex"));
-		assert_string_equal(b, str(one, "digest_b64u"));
+		assert_string_equal(ka, vec_str(one, "keyAuthorization"));
+		assert_string_equal(hx, vec_str(one, "sha256_hex"));
+		assert_string_equal(b, vec_str(one, "digest_b64u"));
 		snprintf(payload, sizeof(payload),
 		    "{\"keyAuthorization\":\"%s\"}", b);
-		assert_string_equal(payload, str(one, "request_payload_json"));
+		assert_string_equal(payload, vec_str(one, "request_payload_json"));
 	}
 }
 
@@ -139,21 +104,21 @@ static void
 test_wrong_code(void **state)
 {
 	struct vecs	*v = *state;
-	json_object	*w = get(v->sms, "wrong_code_example"), *first;
+	json_object	*w = vec_member(v->sms, "wrong_code_example"), *first;
 	char		 ka[256], hx[2 * SHA256_LEN + 1], b[THUMB_LEN + 1];
 
-	digest(str(w, "code"), str(get(v->sms, "inputs"), "token"),
-	    str(w, "thumbprint"), ka, sizeof(ka), hx, b);
-	assert_string_equal(b, str(w, "digest_b64u"));
-	first = json_object_array_get_idx(get(v->sms, "vectors"), 0);
-	assert_string_not_equal(b, str(first, "digest_b64u"));
+	digest(vec_str(w, "code"), vec_str(vec_member(v->sms, "inputs"), "token"),
+	    vec_str(w, "thumbprint"), ka, sizeof(ka), hx, b);
+	assert_string_equal(b, vec_str(w, "digest_b64u"));
+	first = json_object_array_get_idx(vec_member(v->sms, "vectors"), 0);
+	assert_string_not_equal(b, vec_str(first, "digest_b64u"));
 	/* One digit off changes the digest; so does leading-zero loss. */
-	digest("023456", str(get(v->sms, "inputs"), "token"),
-	    str(w, "thumbprint"), ka, sizeof(ka), hx, b);
-	assert_string_not_equal(b, str(first, "digest_b64u"));
-	digest("23456", str(get(v->sms, "inputs"), "token"),
-	    str(w, "thumbprint"), ka, sizeof(ka), hx, b);
-	assert_string_not_equal(b, str(first, "digest_b64u"));
+	digest("023456", vec_str(vec_member(v->sms, "inputs"), "token"),
+	    vec_str(w, "thumbprint"), ka, sizeof(ka), hx, b);
+	assert_string_not_equal(b, vec_str(first, "digest_b64u"));
+	digest("23456", vec_str(vec_member(v->sms, "inputs"), "token"),
+	    vec_str(w, "thumbprint"), ka, sizeof(ka), hx, b);
+	assert_string_not_equal(b, vec_str(first, "digest_b64u"));
 }
 
 /* The acceptance rule for a keyAuthorization member (PROTOCOL.md
@@ -177,22 +142,22 @@ static void
 test_malformed(void **state)
 {
 	struct vecs	*v = *state;
-	json_object	*ms = get(v->sms, "malformed_examples"), *vs, *p;
+	json_object	*ms = vec_member(v->sms, "malformed_examples"), *vs, *p;
 	size_t		 i;
 
 	assert_true(json_object_array_length(ms) >= 3);
 	for (i = 0; i < json_object_array_length(ms); i++) {
-		p = json_tokener_parse(str(json_object_array_get_idx(ms, i),
+		p = json_tokener_parse(vec_str(json_object_array_get_idx(ms, i),
 		    "payload_json"));
 		assert_non_null(p);
 		if (acceptable(p))
 			fail_msg("malformed example %zu (%s) accepted", i,
-			    str(json_object_array_get_idx(ms, i), "why"));
+			    vec_str(json_object_array_get_idx(ms, i), "why"));
 		json_object_put(p);
 	}
-	vs = get(v->sms, "vectors");
+	vs = vec_member(v->sms, "vectors");
 	for (i = 0; i < json_object_array_length(vs); i++) {
-		p = json_tokener_parse(str(json_object_array_get_idx(vs, i),
+		p = json_tokener_parse(vec_str(json_object_array_get_idx(vs, i),
 		    "request_payload_json"));
 		assert_non_null(p);
 		assert_true(acceptable(p));
@@ -207,8 +172,8 @@ setup(void **state)
 
 	if ((v = calloc(1, sizeof(*v))) == NULL)
 		return -1;
-	v->sms = load_vectors("sms-link-00.json");
-	v->thumbs = load_vectors("jwk-thumbprint.json");
+	v->sms = vec_load("sms-link-00.json");
+	v->thumbs = vec_load("jwk-thumbprint.json");
 	*state = v;
 	return 0;
 }

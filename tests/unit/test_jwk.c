@@ -20,6 +20,7 @@
 #include "bounds.h"
 #include "jwk.h"
 #include "problem.h"
+#include "vectors.h"
 
 /* RFC 7515 A.3 P-256 key and RFC 8037 Ed25519 key (public parts). */
 #define P256_X	"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU"
@@ -171,21 +172,6 @@ static const struct kcase accepted[] = {
 	    "\"use\":\"sig\",\"key_ops\":[\"verify\"],\"ext\":true}" },
 };
 
-static json_object *
-load_vectors(const char *file)
-{
-	const char	*dir;
-	char		 path[1024];
-	json_object	*o;
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((o = json_object_from_file(path)) == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
 static enum prob
 parse_text(const char *text, struct jwk **k, char *detail, size_t detailsz)
 {
@@ -208,7 +194,7 @@ test_thumbprint_vectors(void **state)
 	size_t		 i;
 
 	(void)state;
-	v = load_vectors("jwk-thumbprint.json");
+	v = vec_load("jwk-thumbprint.json");
 	assert_true(json_object_object_get_ex(v, "vectors", &vecs));
 	assert_int_equal(json_object_array_length(vecs), 3);
 	for (i = 0; i < json_object_array_length(vecs); i++) {

@@ -21,6 +21,7 @@
 #include "jwk.h"
 #include "jws.h"
 #include "problem.h"
+#include "vectors.h"
 
 #define BASE		"https://idprover.example/acme"
 #define ACCT1		BASE "/acct/1"
@@ -40,35 +41,10 @@ static json_object	*vectors;
  * Helpers.
  */
 
-static json_object *
-load_vectors(const char *file)
-{
-	const char	*dir;
-	char		 path[1024];
-	json_object	*o;
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((o = json_object_from_file(path)) == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
-static json_object *
-member(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("vector member %s missing", key);
-	return v;
-}
-
 static const char *
 str(json_object *o, const char *key)
 {
-	return json_object_get_string(member(o, key));
+	return json_object_get_string(vec_member(o, key));
 }
 
 static struct jwk *
@@ -247,7 +223,7 @@ static void
 verify_example(const char *name, const char *sigb64, const char *sighex,
     enum prob want)
 {
-	json_object	*ex = member(vectors, name);
+	json_object	*ex = vec_member(vectors, name);
 	struct jws	 j;
 	struct jwk	*k;
 	unsigned char	 sig[256];
@@ -268,7 +244,7 @@ verify_example(const char *name, const char *sigb64, const char *sighex,
 	}
 	j.sig = sig;
 	j.siglen = n;
-	k = key_of(member(ex, "jwk_public"));
+	k = key_of(vec_member(ex, "jwk_public"));
 	j.alg = jwk_key_alg(k);
 	assert_int_equal(jws_verify(&j, k, detail, sizeof(detail)), want);
 	/* The signing input is exactly protected "." payload. */
@@ -283,7 +259,7 @@ test_rfc7515_a3(void **state)
 	json_object	*ex;
 
 	(void)state;
-	ex = member(vectors, "rfc7515_a3_es256");
+	ex = vec_member(vectors, "rfc7515_a3_es256");
 	verify_example("rfc7515_a3_es256", str(ex, "signature_b64u"), NULL,
 	    PROB_NONE);
 	verify_example("rfc7515_a3_es256", NULL, str(ex, "signature_raw_hex"),
@@ -299,7 +275,7 @@ test_rfc8037_a4(void **state)
 	json_object	*ex;
 
 	(void)state;
-	ex = member(vectors, "rfc8037_a4_eddsa");
+	ex = vec_member(vectors, "rfc8037_a4_eddsa");
 	verify_example("rfc8037_a4_eddsa", str(ex, "signature_b64u"), NULL,
 	    PROB_NONE);
 	verify_example("rfc8037_a4_eddsa", NULL, str(ex, "signature_hex"),
@@ -316,7 +292,7 @@ test_signer_matches_rfc8037(void **state)
 	char			*sig;
 
 	(void)state;
-	ex = member(vectors, "rfc8037_a4_eddsa");
+	ex = vec_member(vectors, "rfc8037_a4_eddsa");
 	k = privkey(GNUTLS_ECC_CURVE_ED25519, ED_X, NULL, ED_D);
 	sig = sign(k, GNUTLS_SIGN_EDDSA_ED25519, 0, str(ex, "signing_input"));
 	assert_string_equal(sig, str(ex, "signature_b64u"));
@@ -334,7 +310,7 @@ accept_request(json_object *req, int mode, const char *url)
 	char		 detail[DETAIL_MAX];
 	enum prob	 p;
 
-	text = json_object_to_json_string_ext(member(req, "body"),
+	text = json_object_to_json_string_ext(vec_member(req, "body"),
 	    JSON_C_TO_STRING_PLAIN);
 	detail[0] = '\0';
 	p = jws_parse(text, strlen(text), mode, &j, detail, sizeof(detail));
@@ -346,7 +322,7 @@ accept_request(json_object *req, int mode, const char *url)
 	}
 	if (strcmp(j->url, url) != 0)
 		fail_msg("url %s, want %s", j->url, url);
-	k = key_of(member(req, "verify_with_jwk"));
+	k = key_of(vec_member(req, "verify_with_jwk"));
 	if ((p = jws_verify(j, k, detail, sizeof(detail))) != PROB_NONE)
 		fail_msg("jws_verify: %s: %s", problem_type(p), detail);
 	/* An embedded jwk is the key it verifies with. */
@@ -378,7 +354,7 @@ test_acme_requests(void **state)
 	int		 bad = 0;
 
 	(void)state;
-	reqs = member(vectors, "acme_requests");
+	reqs = vec_member(vectors, "acme_requests");
 	assert_true(json_object_array_length(reqs) >= 7);
 	for (i = 0; i < json_object_array_length(reqs); i++) {
 		req = json_object_array_get_idx(reqs, i);
@@ -408,7 +384,7 @@ test_acme_requests(void **state)
 				    JSON_C_TO_STRING_PLAIN);
 				assert_string_equal(text,
 				    json_object_to_json_string_ext(
-				    member(inner, "body"),
+				    vec_member(inner, "body"),
 				    JSON_C_TO_STRING_PLAIN));
 			}
 			if ((ij = accept_request(inner, JWS_INNER,
@@ -468,19 +444,19 @@ test_negative_vectors(void **state)
 	int		 bad = 0;
 
 	(void)state;
-	negs = member(vectors, "negative");
-	accts = member(vectors, "accounts");
+	negs = vec_member(vectors, "negative");
+	accts = vec_member(vectors, "accounts");
 	for (i = 0; i < json_object_array_length(negs); i++) {
 		neg = json_object_array_get_idx(negs, i);
 		name = str(neg, "name");
 		want = prob_of(str(neg, "expect_type"),
-		    json_object_get_int(member(neg, "expect_status")));
+		    json_object_get_int(vec_member(neg, "expect_status")));
 		for (t = 0; t < sizeof(negatives) / sizeof(negatives[0]); t++)
 			if (strcmp(negatives[t].name, name) == 0)
 				break;
 		if (t == sizeof(negatives) / sizeof(negatives[0]))
 			fail_msg("negative vector %s has no stage here", name);
-		text = json_object_to_json_string_ext(member(neg, "body"),
+		text = json_object_to_json_string_ext(vec_member(neg, "body"),
 		    JSON_C_TO_STRING_PLAIN);
 		j = NULL;
 		p = jws_parse(text, strlen(text), JWS_OUTER, &j, detail,
@@ -505,7 +481,7 @@ test_negative_vectors(void **state)
 			    str(neg, "request_url"));
 			/* FALLTHROUGH */
 		case AT_VERIFY:
-			k = key_of(member(member(accts,
+			k = key_of(vec_member(vec_member(accts,
 			    negatives[t].verify_kid), "jwk"));
 			p = jws_verify(j, k, detail, sizeof(detail));
 			if (p != (negatives[t].stage == AT_URL ? PROB_NONE :
@@ -1060,7 +1036,7 @@ setup(void **state)
 	(void)state;
 	if (gnutls_global_init() < 0)
 		return -1;
-	vectors = load_vectors("jws.json");
+	vectors = vec_load("jws.json");
 	return 0;
 }
 

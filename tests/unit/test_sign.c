@@ -23,6 +23,7 @@
 #include "problem.h"
 #include "tnauthlist.h"
 #include "x509.h"
+#include "vectors.h"
 
 #define URL		"https://idprover.example/acme/new-order"
 #define NONCE		"oFvnlFP1wIhRlYS2jTaXbA"
@@ -411,42 +412,6 @@ test_cert_der(void **state)
  * The sms-link-00 digest (PROTOCOL.md 8.2.3, vectors/sms-link-00.json).
  */
 
-static json_object *
-load_vectors(const char *file)
-{
-	json_object	*o;
-	const char	*dir;
-	char		 path[1024];
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((o = json_object_from_file(path)) == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
-static const char *
-jstr(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		fail_msg("vector lacks string member %s", key);
-	return json_object_get_string(v);
-}
-
-static json_object *
-jmember(json_object *o, const char *key)
-{
-	json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("vector lacks member %s", key);
-	return v;
-}
-
 static void
 test_digest(void **state)
 {
@@ -456,23 +421,23 @@ test_digest(void **state)
 	size_t		 i, n;
 
 	(void)state;
-	v = load_vectors("sms-link-00.json");
-	in = jmember(v, "inputs");
-	code = jstr(in, "code");
-	token = jstr(in, "token");
-	arr = jmember(v, "vectors");
+	v = vec_load("sms-link-00.json");
+	in = vec_member(v, "inputs");
+	code = vec_str(in, "code");
+	token = vec_str(in, "token");
+	arr = vec_member(v, "vectors");
 	n = json_object_array_length(arr);
 	assert_true(n >= 3);
 	for (i = 0; i < n; i++) {
 		row = json_object_array_get_idx(arr, i);
-		assert_int_equal(acmec_digest(code, token, jstr(row,
+		assert_int_equal(acmec_digest(code, token, vec_str(row,
 		    "thumbprint"), out), 0);
-		assert_string_equal(out, jstr(row, "digest_b64u"));
+		assert_string_equal(out, vec_str(row, "digest_b64u"));
 	}
-	wrong = jmember(v, "wrong_code_example");
-	assert_int_equal(acmec_digest(jstr(wrong, "code"), token,
-	    jstr(wrong, "thumbprint"), out), 0);
-	assert_string_equal(out, jstr(wrong, "digest_b64u"));
+	wrong = vec_member(v, "wrong_code_example");
+	assert_int_equal(acmec_digest(vec_str(wrong, "code"), token,
+	    vec_str(wrong, "thumbprint"), out), 0);
+	assert_string_equal(out, vec_str(wrong, "digest_b64u"));
 	json_object_put(v);
 	memset(longtok, 'A', sizeof(longtok) - 1);
 	longtok[sizeof(longtok) - 1] = '\0';

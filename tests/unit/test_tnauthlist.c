@@ -13,6 +13,7 @@
 #include "bounds.h"
 #include "problem.h"
 #include "tnauthlist.h"
+#include "vectors.h"
 
 #define TN_VALID	"12025550123"
 #define DER_VALID	"300fa20d160b3132303235353530313233"
@@ -122,43 +123,6 @@ unhex(const char *hex, unsigned char *out, size_t outsz)
 	return n;
 }
 
-static struct json_object *
-load_vectors(const char *file)
-{
-	struct json_object	*o;
-	const char		*dir;
-	char			 path[1024];
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	o = json_object_from_file(path);
-	if (o == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		fail_msg("vector lacks string member %s", key);
-	return json_object_get_string(v);
-}
-
-static struct json_object *
-jget(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v))
-		fail_msg("vector lacks member %s", key);
-	return v;
-}
-
 static enum prob
 prob_of_type(const char *type)
 {
@@ -247,29 +211,29 @@ test_vector_single(void **state)
 	size_t			 derlen, wantlen, extlen;
 
 	(void)state;
-	v = load_vectors("tnauthlist.json");
-	single = jget(v, "single_tn");
-	wantlen = unhex(jstr(single, "der_hex"), want, sizeof(want));
-	check_der("single_tn", want, wantlen, PROB_NONE, jstr(single, "tn"));
+	v = vec_load("tnauthlist.json");
+	single = vec_member(v, "single_tn");
+	wantlen = unhex(vec_str(single, "der_hex"), want, sizeof(want));
+	check_der("single_tn", want, wantlen, PROB_NONE, vec_str(single, "tn"));
 
-	ident = jget(single, "identifier");
-	assert_string_equal(jstr(ident, "type"), "TNAuthList");
-	value = jstr(ident, "value");
+	ident = vec_member(single, "identifier");
+	assert_string_equal(vec_str(ident, "type"), "TNAuthList");
+	value = vec_str(ident, "value");
 	derlen = sizeof(der);
 	assert_int_equal(tnauthlist_ident_parse(value, strlen(value), der,
 	    &derlen, tn, detail, sizeof(detail)), PROB_NONE);
 	assert_int_equal(derlen, wantlen);
 	assert_memory_equal(der, want, wantlen);
-	assert_string_equal(tn, jstr(single, "tn"));
+	assert_string_equal(tn, vec_str(single, "tn"));
 
 	derlen = sizeof(der);
-	assert_int_equal(tnauthlist_encode(jstr(single, "tn"), der, &derlen),
+	assert_int_equal(tnauthlist_encode(vec_str(single, "tn"), der, &derlen),
 	    0);
 	assert_int_equal(derlen, wantlen);
 	assert_memory_equal(der, want, wantlen);
 
 	/* The extension vector ends with the same DER. */
-	extlen = unhex(jstr(single, "certificate_extension_der_hex"), ext,
+	extlen = unhex(vec_str(single, "certificate_extension_der_hex"), ext,
 	    sizeof(ext));
 	assert_true(extlen > wantlen);
 	assert_memory_equal(ext + extlen - wantlen, want, wantlen);
@@ -287,20 +251,20 @@ test_vector_rejected(void **state)
 	enum prob		 want, p;
 
 	(void)state;
-	v = load_vectors("tnauthlist.json");
-	arr = jget(v, "rejected_by_profile");
+	v = vec_load("tnauthlist.json");
+	arr = vec_member(v, "rejected_by_profile");
 	assert_true(json_object_array_length(arr) >= 4);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		c = json_object_array_get_idx(arr, i);
-		want = prob_of_type(jstr(c, "expect_type"));
-		hexlen = unhex(jstr(c, "der_hex"), hex, sizeof(hex));
-		check_der(jstr(c, "name"), hex, hexlen, want, NULL);
-		value = jstr(c, "value");
+		want = prob_of_type(vec_str(c, "expect_type"));
+		hexlen = unhex(vec_str(c, "der_hex"), hex, sizeof(hex));
+		check_der(vec_str(c, "name"), hex, hexlen, want, NULL);
+		value = vec_str(c, "value");
 		derlen = sizeof(der);
 		p = tnauthlist_ident_parse(value, strlen(value), der, &derlen,
 		    tn, detail, sizeof(detail));
 		if (p != want)
-			fail_msg("%s: ident got %d, want %d", jstr(c, "name"),
+			fail_msg("%s: ident got %d, want %d", vec_str(c, "name"),
 			    p, want);
 		assert_int_equal(derlen, 0);
 	}
@@ -318,19 +282,19 @@ test_vector_malformed(void **state)
 	enum prob		 p, want;
 
 	(void)state;
-	v = load_vectors("tnauthlist.json");
-	arr = jget(v, "malformed");
+	v = vec_load("tnauthlist.json");
+	arr = vec_member(v, "malformed");
 	assert_true(json_object_array_length(arr) >= 3);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		c = json_object_array_get_idx(arr, i);
-		want = prob_of_type(jstr(c, "expect_type"));
-		value = jstr(c, "value");
+		want = prob_of_type(vec_str(c, "expect_type"));
+		value = vec_str(c, "value");
 		derlen = sizeof(der);
 		detail[0] = '\0';
 		p = tnauthlist_ident_parse(value, strlen(value), der, &derlen,
 		    tn, detail, sizeof(detail));
 		if (p != want)
-			fail_msg("%s: got %d, want %d", jstr(c, "name"), p,
+			fail_msg("%s: got %d, want %d", vec_str(c, "name"), p,
 			    want);
 		assert_int_equal(derlen, 0);
 		assert_string_equal(tn, "");

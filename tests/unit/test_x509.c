@@ -23,6 +23,7 @@
 #include "problem.h"
 #include "tnauthlist.h"
 #include "x509.h"
+#include "vectors.h"
 
 #define TN		"12025550123"
 #define TN_DER		"\x30\x0f\xa2\x0d\x16\x0b" "12025550123"
@@ -46,32 +47,6 @@ struct fixture {
  * Helpers.
  */
 
-static struct json_object *
-load_vectors(const char *file)
-{
-	struct json_object	*o;
-	const char		*dir;
-	char			 path[1024];
-
-	if ((dir = getenv("VECTORS")) == NULL)
-		dir = "tests/vectors";
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	if ((o = json_object_from_file(path)) == NULL)
-		fail_msg("cannot read %s", path);
-	return o;
-}
-
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object	*v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		fail_msg("vector lacks string member %s", key);
-	return json_object_get_string(v);
-}
-
 /* base64url-decode s into a malloc'd buffer. */
 static unsigned char *
 unb64(const char *s, size_t *len)
@@ -92,14 +67,14 @@ account_thumb(char thumb[THUMB_LEN + 1])
 	struct json_object	*v, *arr, *c;
 	size_t			 i;
 
-	v = load_vectors("jwk-thumbprint.json");
+	v = vec_load("jwk-thumbprint.json");
 	assert_true(json_object_object_get_ex(v, "vectors", &arr));
 	thumb[0] = '\0';
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		c = json_object_array_get_idx(arr, i);
-		if (strcmp(jstr(c, "name"), "rfc7515-a3-p256") == 0)
+		if (strcmp(vec_str(c, "name"), "rfc7515-a3-p256") == 0)
 			snprintf(thumb, THUMB_LEN + 1, "%s",
-			    jstr(c, "thumbprint"));
+			    vec_str(c, "thumbprint"));
 	}
 	json_object_put(v);
 	assert_int_equal(strlen(thumb), THUMB_LEN);
@@ -275,12 +250,12 @@ setup(void **state)
 	f->other = ca_open(f->key2, f->cert2, CA_NAME, 1);
 	if (f->ca == NULL || f->other == NULL)
 		return -1;
-	v = load_vectors("csr.json");
+	v = vec_load("csr.json");
 	json_object_object_get_ex(v, "cases", &arr);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		c = json_object_array_get_idx(arr, i);
-		if (strcmp(jstr(c, "name"), "valid") == 0)
-			f->valid = unb64(jstr(c, "csr_b64u"), &f->validlen);
+		if (strcmp(vec_str(c, "name"), "valid") == 0)
+			f->valid = unb64(vec_str(c, "csr_b64u"), &f->validlen);
 	}
 	json_object_put(v);
 	*state = f;
@@ -336,19 +311,19 @@ test_csr_vectors(void **state)
 
 	(void)state;
 	account_thumb(acct);
-	v = load_vectors("csr.json");
+	v = vec_load("csr.json");
 	assert_true(json_object_object_get_ex(v, "cases", &arr));
 	assert_int_equal(json_object_array_length(arr), 6);
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		c = json_object_array_get_idx(arr, i);
-		name = jstr(c, "name");
-		expect = jstr(c, "expect");
+		name = vec_str(c, "name");
+		expect = vec_str(c, "expect");
 		want = strcmp(expect, "accept") == 0 ? PROB_NONE :
 		    PROB_BAD_CSR;
 		if (want == PROB_BAD_CSR)
-			assert_string_equal(jstr(c, "expect_type"),
+			assert_string_equal(vec_str(c, "expect_type"),
 			    "urn:ietf:params:acme:error:badCSR");
-		csr = unb64(jstr(c, "csr_b64u"), &len);
+		csr = unb64(vec_str(c, "csr_b64u"), &len);
 		detail[0] = '\0';
 		p = finalize_check(csr, len, acct, thumb, detail,
 		    sizeof(detail));
@@ -389,16 +364,16 @@ test_csr_details(void **state)
 	size_t			 i, j, len;
 
 	(void)state;
-	v = load_vectors("csr.json");
+	v = vec_load("csr.json");
 	assert_true(json_object_object_get_ex(v, "cases", &arr));
 	for (j = 0; j < sizeof(want) / sizeof(want[0]); j++) {
 		for (i = 0; i < json_object_array_length(arr); i++) {
 			c = json_object_array_get_idx(arr, i);
-			if (strcmp(jstr(c, "name"), want[j].name) == 0)
+			if (strcmp(vec_str(c, "name"), want[j].name) == 0)
 				break;
 		}
 		assert_true(i < json_object_array_length(arr));
-		csr = unb64(jstr(c, "csr_b64u"), &len);
+		csr = unb64(vec_str(c, "csr_b64u"), &len);
 		assert_int_equal(x509_csr_check(csr, len,
 		    (const unsigned char *)TN_DER, TN_DERLEN, thumb, detail,
 		    sizeof(detail)), PROB_BAD_CSR);
