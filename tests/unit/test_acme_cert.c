@@ -14,6 +14,7 @@
 #include "harness.h"
 #include "b64url.h"
 #include "tnauthlist.h"
+#include "certinfo.h"
 #include "x509.h"
 
 #define TN	"12025550123"
@@ -118,7 +119,7 @@ test_finalize(void **state)
 	assert_string_equal(c.acct, f->h->acct.id);
 	assert_int_equal(c.revoked, 0);
 	assert_int_equal(c.not_after, f->h->now + 30 * 86400);
-	assert_int_equal(x509_cert_info(c.der, c.derlen, tn, buf, sizeof(buf),
+	assert_int_equal(certinfo_read(c.der, c.derlen, tn, buf, sizeof(buf),
 	    &na), 0);
 	assert_string_equal(tn, TN);
 	assert_int_equal(na, c.not_after);

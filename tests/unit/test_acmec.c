@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../lib/client/acmec.c"
+#include "../../lib/client/acmec_net.c"
 
 #include "vectors.h"
 

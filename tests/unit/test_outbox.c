@@ -61,7 +61,7 @@ gateway_script(struct fx *f, const char *body)
 	assert_int_equal(chmod(path, 0700), 0);
 	snprintf(url, sizeof(url), "exec://%s", path);
 	gateway_close(f->h->srv.gw);
-	assert_non_null(f->h->srv.gw = gateway_open(url, err, sizeof(err)));
+	assert_non_null(f->h->srv.gw = gateway_open(url, NULL, err, sizeof(err)));
 }
 
 /* Queue the order's next send in a transaction, as chall_send does. */

@@ -20,6 +20,7 @@
 
 #include <limits.h>
 
+#include "log.h"
 #include "transport.h"
 
 #define TO	"15551230000"
