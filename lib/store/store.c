@@ -39,6 +39,7 @@ struct store {
 	const char *const *files;	/* the databases of this environment */
 	size_t	 ndb;
 	DB_TXN	*txn;
+	DB_TXN	*outer;		/* while a nested transaction runs */
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
 	int	 panic;		/* the environment needs recovery: reopen */
@@ -208,7 +209,7 @@ store_commit(struct store *st, int durable)
 
 	if (st->txn == NULL)
 		return STORE_ERR;
-	if (st->deadlock || st->failed) {
+	if (st->deadlock || st->failed || st->outer != NULL) {
 		store_abort(st);
 		return STORE_ERR;
 	}
@@ -249,9 +250,54 @@ store_idle(struct store *st)
 void
 store_abort(struct store *st)
 {
+	if (st->outer != NULL) {
+		if (st->txn != NULL)
+			st->txn->abort(st->txn);
+		st->txn = st->outer;
+		st->outer = NULL;
+	}
 	if (st->txn != NULL)
 		st->txn->abort(st->txn);
 	st->txn = NULL;
+}
+
+int
+store_nest_begin(struct store *st)
+{
+	DB_TXN	*child;
+	int	 rc;
+
+	if (st->txn == NULL || st->outer != NULL || st->deadlock ||
+	    st->failed)
+		return STORE_ERR;
+	if ((rc = st->env->txn_begin(st->env, st->txn, &child, 0)) != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	st->outer = st->txn;
+	st->txn = child;
+	return STORE_OK;
+}
+
+int
+store_nest_end(struct store *st, int keep)
+{
+	DB_TXN	*child = st->txn;
+	int	 rc;
+
+	if (st->outer == NULL || child == NULL)
+		return STORE_ERR;
+	st->txn = st->outer;
+	st->outer = NULL;
+	if (!keep || st->deadlock || st->failed) {
+		child->abort(child);
+		return st->deadlock || st->failed ? STORE_ERR : STORE_OK;
+	}
+	if ((rc = child->commit(child, 0)) != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
 }
 
 int

@@ -98,6 +98,11 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *, int durable);
 void		 store_abort(struct store *);
 int		 store_retry(const struct store *);
+/* A transaction nested in the open one: store_nest_end keeps (keep != 0)
+ * or undoes (keep == 0) what was written since store_nest_begin, as a
+ * whole, and the open transaction goes on. store_abort undoes both. */
+int		 store_nest_begin(struct store *);
+int		 store_nest_end(struct store *, int keep);
 /* Housekeeping between requests (checkpoints). */
 void		 store_idle(struct store *);
 /* After another process died inside the environment every call fails
