@@ -21,6 +21,7 @@
 #define CONTACT_JSON_MAX	1100
 #define DETAIL_MAX		256
 #define TN_MAX			15		/* E.164 digits */
+#define TN_MIN			7		/* ... country code included */
 #define TNAUTHLIST_DER_MAX	64		/* one TN: 19 octets at most */
 #define IDENT_VALUE_MAX		96		/* base64url of the DER */
 #define TOKEN_RAW_LEN		32

@@ -875,7 +875,8 @@ store_count(struct store *st, const char *key, int64_t window_end, int n,
 }
 
 int
-store_meta_next(struct store *st, const char *key, uint64_t *value)
+store_meta_above(struct store *st, const char *key, uint64_t floor,
+    uint64_t *value)
 {
 	uint64_t	 v = 0;
 	size_t		 got;
@@ -886,8 +887,16 @@ store_meta_next(struct store *st, const char *key, uint64_t *value)
 		return rc;
 	if (rc == STORE_NOTFOUND || got != sizeof(v))
 		v = 0;
-	*value = ++v;
+	if (++v < floor)
+		v = floor;
+	*value = v;
 	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
+}
+
+int
+store_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	return store_meta_above(st, key, 0, value);
 }
 
 static int64_t

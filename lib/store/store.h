@@ -156,6 +156,9 @@ int	 store_count(struct store *, const char *key, int64_t window_end,
 	    int n, long *value);
 /* A named counter in metadata (CRL number ...): incremented, returned. */
 int	 store_meta_next(struct store *, const char *key, uint64_t *value);
+/* The same, but the new value is at least floor. */
+int	 store_meta_above(struct store *, const char *key, uint64_t floor,
+	    uint64_t *value);
 
 /* Another module's environment (the relay's): n databases named by
  * files, reached by their index through the plain key-value calls. */

@@ -628,6 +628,19 @@ test_meta(void **state)
 	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
 	assert_int_equal(v, 3);
 	commit(f->st);
+	/* A floor above the counter lifts it; below, the counter goes on. */
+	begin(f->st);
+	assert_int_equal(store_meta_above(f->st, "crl", 1000, &v), STORE_OK);
+	assert_int_equal(v, 1000);
+	assert_int_equal(store_meta_above(f->st, "crl", 1000, &v), STORE_OK);
+	assert_int_equal(v, 1001);
+	assert_int_equal(store_meta_above(f->st, "crl", 5, &v), STORE_OK);
+	assert_int_equal(v, 1002);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 1003);
+	commit(f->st);
 }
 
 /* Write raw bytes as the record of id in d, then read it back through
