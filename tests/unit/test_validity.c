@@ -85,6 +85,37 @@ test_max_days(void **state)
 	assert_int_equal(order_cert_times(&c, &o, NOW + 7200, &nb, &na), -1);
 }
 
+/* The clock revoke-cert applies to a held authorization (issue 12): a
+ * valid authorization of an unfinished order ends with the order, and
+ * any ends at its own expiry; that of an issued order lives on to it. */
+static void
+test_held_expiry(void **state)
+{
+	struct config	 c;
+	struct order	 o, k;
+
+	(void)state;
+	mk(&c, &o);
+	o.status = ORDER_READY;
+	o.authz = AUTHZ_VALID;
+	o.chall = CHALL_VALID;
+	o.expires = NOW + 3600;
+	o.authz_expires = NOW + 7200;
+	k = o;
+	assert_int_equal(order_expire(&k, NOW + 60), 0);
+	assert_int_equal(k.authz, AUTHZ_VALID);
+	k = o;
+	assert_int_equal(order_expire(&k, NOW + 3600), 1);
+	assert_int_equal(k.authz, AUTHZ_EXPIRED);
+	assert_int_equal(k.status, ORDER_INVALID);
+	/* Issued: the order is done, the authorization ends on its own. */
+	o.status = ORDER_VALID;
+	k = o;
+	assert_int_equal(order_expire(&k, NOW + 3600), 0);
+	assert_int_equal(k.authz, AUTHZ_VALID);
+	assert_true(k.authz_expires <= NOW + 7200);
+}
+
 int
 main(void)
 {
@@ -92,6 +123,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_no_backdating),
 		cmocka_unit_test(test_max_days),
+		cmocka_unit_test(test_held_expiry),
 	};
 
 	return cmocka_run_group_tests_name("validity", tests, NULL, NULL);
