@@ -39,6 +39,16 @@ enum prob	 order_load(struct req *, const char *id, struct order *);
 json_object	*order_json(const struct req *, const struct order *);
 json_object	*authz_json(const struct req *, const struct order *);
 json_object	*chall_json(const struct req *, const struct order *);
+/* The validity of the certificate finalize issues at now for the order
+ * (PROTOCOL.md 3.7, issue 12): notBefore no earlier than now − 1 minute,
+ * notAfter no later than notBefore + cert_max_days nor the validation +
+ * cert_max_days. -1 when nothing is left of the requested window. */
+#define VALIDITY_SKEW	60
+int		 order_cert_times(const struct config *, const struct order *,
+		    time_t now, time_t *not_before, time_t *not_after);
+/* Apply the clock to an order: expired codes, orders and authorizations
+ * (in memory). Returns 1 when the order changed. */
+int		 order_expire(struct order *, time_t now);
 /* Mark the order, its authorization and challenge invalid. */
 void		 order_fail(struct order *, enum prob, const char *detail);
 

@@ -36,7 +36,7 @@ contact_parse(struct req *r, json_object *arr, char *out, size_t outsz)
 {
 	json_object	*v;
 	const char	*s, *txt;
-	size_t		 i, n;
+	size_t		 i, n, len;
 
 	if (arr == NULL || !json_object_is_type(arr, json_type_array))
 		return resp_fail(r, PROB_MALFORMED, "contact must be an array "
@@ -49,11 +49,14 @@ contact_parse(struct req *r, json_object *arr, char *out, size_t outsz)
 		if (!json_object_is_type(v, json_type_string))
 			return resp_fail(r, PROB_MALFORMED, "contact must be "
 			    "an array of URL strings");
-		s = json_object_get_string(v);
+		/* Whole: no NUL to cut it short, no CR/LF to smuggle. */
+		if ((s = json_str(v, 0, &len)) == NULL)
+			return resp_fail(r, PROB_INVALID_CONTACT, "a contact "
+			    "must not hold a NUL or a control character");
 		if (strncmp(s, "mailto:", 7) != 0)
 			return resp_fail(r, PROB_UNSUPPORTED_CONTACT, "only "
 			    "mailto: contacts are supported");
-		if (strlen(s) > CONTACT_LEN_MAX || !contact_addr_ok(s + 7))
+		if (len > CONTACT_LEN_MAX || !contact_addr_ok(s + 7))
 			return resp_fail(r, PROB_INVALID_CONTACT, "a mailto: "
 			    "contact must hold one plain e-mail address");
 	}
@@ -192,12 +195,15 @@ account_order_stop(void *arg, const struct order *o)
 	return 1;
 }
 
+/* The status a payload asks for: *deactivate set for "deactivated". */
 static enum prob
-account_status(struct req *r, json_object *pl)
+account_status(struct req *r, json_object *pl, int *deactivate)
 {
 	const char	*s = json_get_str(pl, "status");
-	int		 more;
 
+	*deactivate = 0;
+	if (!json_has(pl, "status"))
+		return PROB_NONE;
 	if (s == NULL)
 		return resp_fail(r, PROB_MALFORMED, "status must be a string");
 	if (strcmp(s, "valid") == 0)
@@ -205,34 +211,41 @@ account_status(struct req *r, json_object *pl)
 	if (strcmp(s, "deactivated") != 0)
 		return resp_fail(r, PROB_MALFORMED, "status may only be "
 		    "changed to \"deactivated\"");
-	r->acct.status = ACCT_DEACTIVATED;
-	if (store_acct_orders(r->st, r->acct.id, NULL, 1 << 30, &more,
-	    account_order_stop, r) < 0)
-		return PROB_SERVER_INTERNAL;
+	*deactivate = 1;
 	return PROB_NONE;
 }
 
+/* The whole payload is checked first; only then is anything changed. */
 static enum prob
 account_update(struct req *r)
 {
 	json_object	*pl;
+	char		 contact[CONTACT_JSON_MAX];
 	enum prob	 p;
+	int		 deactivate, more;
 
 	if ((pl = jws_payload_object(r->jws)) == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
 		    "JSON object");
-	if (json_has(pl, "status") && (p = account_status(r, pl)) !=
-	    PROB_NONE)
+	if ((p = account_status(r, pl, &deactivate)) != PROB_NONE)
 		return p;
 	if (json_has(pl, "contact") && (p = contact_parse(r,
-	    json_object_object_get(pl, "contact"), r->acct.contact,
-	    sizeof(r->acct.contact))) != PROB_NONE)
+	    json_object_object_get(pl, "contact"), contact,
+	    sizeof(contact))) != PROB_NONE)
 		return p;
-	if (json_has(pl, "status") || json_has(pl, "contact")) {
-		if (store_account_put(r->st, &r->acct) != STORE_OK)
+	if (!json_has(pl, "status") && !json_has(pl, "contact"))
+		return account_reply(r, 200, &r->acct);
+	if (json_has(pl, "contact"))
+		strcpy(r->acct.contact, contact);
+	if (deactivate) {
+		r->acct.status = ACCT_DEACTIVATED;
+		if (store_acct_orders(r->st, r->acct.id, NULL, 1 << 30, &more,
+		    account_order_stop, r) < 0)
 			return PROB_SERVER_INTERNAL;
-		r->durable = 1;
 	}
+	if (store_account_put(r->st, &r->acct) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	r->durable = 1;
 	return account_reply(r, 200, &r->acct);
 }
 

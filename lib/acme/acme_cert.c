@@ -74,9 +74,10 @@ finalize_issue(struct req *r, struct order *o, const unsigned char *csr,
 	is.tn = o->tn;
 	is.tnder = tn;
 	is.tnlen = (size_t)tnlen;
-	is.not_before = o->has_nb ? (time_t)o->not_before : r->now - 60;
-	is.not_after = o->has_na ? (time_t)o->not_after : r->now +
-	    r->cfg->cert_days * 86400;
+	if (order_cert_times(r->cfg, o, r->now, &is.not_before,
+	    &is.not_after) == -1)
+		return resp_fail(r, PROB_MALFORMED, "nothing is left of the "
+		    "validity the order asked for");
 	is.crl_url = crl;
 	if (ca_issue(r->srv->ca, csr, csrlen, &is, &der, &derlen,
 	    c.serial) == -1)
@@ -192,9 +193,13 @@ static int
 revoke_held_one(void *arg, const struct order *o)
 {
 	struct held	*h = arg;
+	struct order	 c = *o;
 
-	if (o->authz == AUTHZ_VALID && o->authz_expires > h->now &&
-	    strcmp(o->ident, h->ident) == 0)
+	/* The clock as order_load applies it: an authorization ends with
+	 * its own expiry, and with its order's while that is unfinished. */
+	order_expire(&c, h->now);
+	if (c.authz == AUTHZ_VALID && c.authz_expires > h->now &&
+	    strcmp(c.ident, h->ident) == 0)
 		h->found = 1;
 	return 1;
 }
@@ -320,6 +325,7 @@ enum prob
 acme_crl(struct req *r)
 {
 	struct crl_list	 l = { NULL, 0, 0 };
+	uint64_t	 num = 0;
 	unsigned char	*der = NULL;
 	size_t		 len;
 	int		 rc;
@@ -327,10 +333,22 @@ acme_crl(struct req *r)
 	if (strcmp(r->path, "/crl") != 0)
 		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
 	rc = store_revoked(r->st, crl_add, &l);
-	/* The CRL number: the issuing second, which only ever grows. */
+	/*
+	 * The CRL number (RFC 5280 5.2.3): a counter in the store, so two
+	 * CRLs never share one, whichever processes make them; at least the
+	 * issuing second, so it goes on above the numbers of the versions
+	 * that used the second alone. Durable: a number handed out is
+	 * never handed out again after a crash.
+	 */
 	if (rc == STORE_OK)
-		rc = ca_crl(r->srv->ca, l.v, l.n, (unsigned long)r->now, r->now,
+		rc = store_meta_above(r->st, "crl", (uint64_t)r->now, &num);
+	if (rc == STORE_OK && num > ULONG_MAX)
+		rc = STORE_ERR;
+	if (rc == STORE_OK) {
+		r->durable = 1;
+		rc = ca_crl(r->srv->ca, l.v, l.n, (unsigned long)num, r->now,
 		    r->now + CRL_NEXT_UPDATE, &der, &len);
+	}
 	free(l.v);
 	if (rc != 0)
 		return PROB_SERVER_INTERNAL;

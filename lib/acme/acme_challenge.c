@@ -158,6 +158,8 @@ chall_answer(struct req *r, struct order *o, const char *ka)
 		return store_order_put(r->st, o) == STORE_OK ? PROB_NONE :
 		    PROB_SERVER_INTERNAL;
 	}
+	/* The failed try counts although the answer is a problem. */
+	r->keep = 1;
 	o->tries++;
 	r->remaining = CODE_TRIES - o->tries;
 	if (r->remaining <= 0) {

@@ -46,17 +46,27 @@ order_ident(struct req *r, json_object *pl, struct order *o)
 	if (!tnauthlist_prefix_allowed(o->tn, pfx, r->cfg->nprefixes))
 		return resp_fail(r, PROB_REJECTED_IDENTIFIER, "numbers of this "
 		    "country code are not accepted here");
-	strcpy(o->ident, value);
+	/* Keep the canonical spelling of the value: base64url of the DER. */
+	if (b64url_encode(der, derlen, o->ident, sizeof(o->ident)) <= 0)
+		return PROB_SERVER_INTERNAL;
 	return PROB_NONE;
 }
 
-/* notBefore and notAfter, optional, inside the certificate policy. */
+/*
+ * notBefore and notAfter, optional, inside the certificate policy: a
+ * certificate must not outlive its proof. notBefore no earlier than a
+ * minute ago and no later than the order's expiry; notAfter after
+ * notBefore, at most cert_max_days after it and at most cert_max_days
+ * from now (the challenge can only be answered later, so notAfter is
+ * then no later than the validation + cert_max_days). Finalize clamps
+ * again against the issuance and the validation (order_cert_times).
+ */
 static enum prob
 order_validity(struct req *r, json_object *pl, struct order *o)
 {
 	const char	*nb = json_get_str(pl, "notBefore");
 	const char	*na = json_get_str(pl, "notAfter");
-	time_t		 b, a;
+	time_t		 b, a, expires = r->now + r->cfg->order_hours * 3600;
 	long		 max = r->cfg->cert_max_days * 86400;
 
 	if ((json_has(pl, "notBefore") && nb == NULL) ||
@@ -67,16 +77,19 @@ order_validity(struct req *r, json_object *pl, struct order *o)
 		    "must be RFC 3339 times");
 	if (nb == NULL)
 		b = r->now;
-	if (na == NULL)
-		a = b + r->cfg->cert_days * 86400;
-	if (b < r->now - 3600 || b > r->now + max || a <= b || a - b > max)
-		return resp_fail(r, PROB_MALFORMED, "the requested validity "
-		    "must start within the next %ld days and last at most "
-		    "%ld days", r->cfg->cert_max_days, r->cfg->cert_max_days);
+	if (nb != NULL && (b < r->now - VALIDITY_SKEW || b > expires))
+		return resp_fail(r, PROB_MALFORMED, "notBefore must lie "
+		    "between one minute ago and the order's expiry (%ld "
+		    "hours from now)", r->cfg->order_hours);
+	if (na != NULL && (a <= b || a - b > max || a > r->now + max))
+		return resp_fail(r, PROB_MALFORMED, "notAfter must follow "
+		    "notBefore, by at most %ld days, and lie at most %ld days "
+		    "from now", r->cfg->cert_max_days, r->cfg->cert_max_days);
 	o->has_nb = nb != NULL;
 	o->has_na = na != NULL;
 	o->not_before = b;
-	o->not_after = a;
+	o->not_after = na != NULL ? a : 0;
+	o->expires = expires;
 	return PROB_NONE;
 }
 
@@ -96,7 +109,6 @@ order_create(struct req *r, struct order *o)
 	o->authz = AUTHZ_PENDING;
 	o->chall = CHALL_PENDING;
 	o->created = r->now;
-	o->expires = r->now + r->cfg->order_hours * 3600;
 	if (store_order_put(r->st, o) != STORE_OK ||
 	    store_acct_order_add(r->st, o) != STORE_OK ||
 	    limit_add(r, r->acct.id, 3600) == -1)

@@ -25,9 +25,31 @@ order_fail(struct order *o, enum prob p, const char *detail)
 	explicit_bzero(o->code_mac, sizeof(o->code_mac));
 }
 
-/* Apply the clock: expired codes, orders and authorizations. Returns 1
- * when the order changed. */
-static int
+int
+order_cert_times(const struct config *cfg, const struct order *o,
+    time_t now, time_t *nbp, time_t *nap)
+{
+	time_t	 max = (time_t)cfg->cert_max_days * 86400, nb, na;
+
+	nb = now - VALIDITY_SKEW;
+	if (o->has_nb && (time_t)o->not_before > nb)
+		nb = (time_t)o->not_before;
+	if (o->has_na)
+		na = (time_t)o->not_after;
+	else
+		na = (nb > now ? nb : now) + (time_t)cfg->cert_days * 86400;
+	if (na > nb + max)
+		na = nb + max;
+	if (na > (time_t)o->validated + max)
+		na = (time_t)o->validated + max;
+	if (na <= nb)
+		return -1;
+	*nbp = nb;
+	*nap = na;
+	return 0;
+}
+
+int
 order_expire(struct order *o, time_t now)
 {
 	if (o->chall == CHALL_PROCESSING && o->code_expires <= now) {

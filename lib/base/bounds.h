@@ -12,8 +12,8 @@
 #define ID_RAW_LEN		12		/* random octets in an id */
 #define ID_LEN			16		/* base64url of ID_RAW_LEN */
 #define THUMB_LEN		43		/* base64url of SHA-256 */
-#define NONCE_RAW_LEN		24		/* time(4) rand(12) mac(8) */
-#define NONCE_LEN		32
+#define NONCE_RAW_LEN		30		/* time(4) rand(16) mac(10) */
+#define NONCE_LEN		40		/* base64url of NONCE_RAW_LEN */
 #define NONCE_LIFETIME		3600
 #define URL_MAX			512
 #define CONTACT_MAX		4		/* contact URLs per account */
@@ -21,6 +21,7 @@
 #define CONTACT_JSON_MAX	1100
 #define DETAIL_MAX		256
 #define TN_MAX			15		/* E.164 digits */
+#define TN_MIN			7		/* ... country code included */
 #define TNAUTHLIST_DER_MAX	64		/* one TN: 19 octets at most */
 #define IDENT_VALUE_MAX		96		/* base64url of the DER */
 #define TOKEN_RAW_LEN		32

@@ -107,9 +107,8 @@ config_prefixes(struct config *c, json_object *v, char *err, size_t errsz)
 		return config_err(err, errsz, "allowed_prefixes: must be an "
 		    "array of at most %d digit strings", PREFIXES_MAX);
 	for (i = 0; i < n; i++) {
-		s = json_object_get_string(json_object_array_get_idx(v, i));
-		if (!json_object_is_type(json_object_array_get_idx(v, i),
-		    json_type_string) || s[0] == '\0' ||
+		s = json_str(json_object_array_get_idx(v, i), 0, NULL);
+		if (s == NULL || s[0] == '\0' ||
 		    strlen(s) > TN_MAX || strspn(s, "0123456789") != strlen(s))
 			return config_err(err, errsz, "allowed_prefixes[%zu]: "
 			    "must be 1 to %d digits", i, TN_MAX);
@@ -137,6 +136,9 @@ config_key(struct config *c, const char *k, json_object *v, char *err,
 	if (keys[i].type == C_STR) {
 		if (!json_object_is_type(v, json_type_string))
 			return config_err(err, errsz, "%s: must be a string", k);
+		/* Line breaks may be meant (an SMS text); a NUL never is. */
+		if (json_str(v, JSON_CTRL, NULL) == NULL)
+			return config_err(err, errsz, "%s: holds a NUL", k);
 		if (config_setstr((char *)c + keys[i].off, keys[i].size,
 		    json_object_get_string(v)) == -1)
 			return config_err(err, errsz, "%s: longer than %zu "

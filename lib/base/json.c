@@ -357,11 +357,38 @@ json_typed(json_object *o, const char *key, enum json_type t)
 }
 
 const char *
+json_str(json_object *v, int flags, size_t *lenp)
+{
+	const char	*s;
+	size_t		 len, i;
+	unsigned char	 c;
+
+	if (v == NULL || !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if (s == NULL || strlen(s) != len)
+		return NULL;		/* an embedded NUL */
+	for (i = 0; i < len && !(flags & JSON_CTRL); i++) {
+		c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return NULL;
+	}
+	if (lenp != NULL)
+		*lenp = len;
+	return s;
+}
+
+const char *
+json_get_strn(json_object *o, const char *key, int flags, size_t *len)
+{
+	return json_str(json_typed(o, key, json_type_string), flags, len);
+}
+
+const char *
 json_get_str(json_object *o, const char *key)
 {
-	json_object	*v = json_typed(o, key, json_type_string);
-
-	return v == NULL ? NULL : json_object_get_string(v);
+	return json_get_strn(o, key, 0, NULL);
 }
 
 json_object *

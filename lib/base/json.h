@@ -16,6 +16,16 @@ json_object	*json_parse_object(const char *, size_t);
 
 /* Typed getters: the member's value, borrowed, or NULL when absent or of
  * another type. */
+/* A string is whole or nothing: json_str gives the string of v, borrowed,
+ * and its length in *len (len may be NULL), or NULL when v is not a
+ * string, holds a NUL (U+0000), or holds another control character
+ * (U+0001-U+001F, U+007F) and flags lack JSON_CTRL. json_get_strn does
+ * the same for a member; json_get_str is json_get_strn(o, key, 0, NULL),
+ * so it never hands out a string a C function would see cut short. */
+#define JSON_CTRL	0x1	/* control characters other than NUL pass */
+const char	*json_str(json_object *v, int flags, size_t *len);
+const char	*json_get_strn(json_object *, const char *, int flags,
+		    size_t *len);
 const char	*json_get_str(json_object *, const char *);
 json_object	*json_get_arr(json_object *, const char *);
 json_object	*json_get_obj(json_object *, const char *);

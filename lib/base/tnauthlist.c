@@ -184,6 +184,16 @@ tn_check_number(asn1_node node, char tn[TN_MAX + 1], char *detail,
 			    "only the digits 0-9");
 	}
 	tn[len] = '\0';
+	/* E.164: the country code comes first, and none starts with 0; the
+	 * shortest numbers in use (country code included) have 7 digits.
+	 * So each number has one spelling, and one per-number budget. */
+	if (tn[0] == '0')
+		return tn_fail(PROB_REJECTED_IDENTIFIER, detail, detailsz, tn,
+		    "the telephone number must be E.164, starting with its "
+		    "country code, which never starts with 0");
+	if (len < TN_MIN)
+		return tn_fail(PROB_REJECTED_IDENTIFIER, detail, detailsz, tn,
+		    "the telephone number has fewer than %d digits", TN_MIN);
 	return PROB_NONE;
 }
 

@@ -78,7 +78,7 @@ acmec_prob_from(struct acmec_problem *p, json_object *o)
 		snprintf(p->type, sizeof(p->type), "%s",
 		    strncmp(type, ACME_ERR_PREFIX, plen) == 0 ? type + plen :
 		    type);
-	if ((detail = json_get_str(o, "detail")) != NULL)
+	if ((detail = json_get_strn(o, "detail", JSON_CTRL, NULL)) != NULL)
 		snprintf(p->detail, sizeof(p->detail), "%s", detail);
 	if (json_get_int(o, "remainingTries", 0, INT_MAX, &n) == 1)
 		p->remaining = (int)n;

@@ -57,7 +57,12 @@ jws_decode(struct jws *j, char *detail, size_t detailsz)
 	ssize_t		 n;
 
 	n = b64url_decode_alloc(j->protected, strlen(j->protected), &hdr);
-	if (n <= 0 || n > JWS_PROTECTED_MAX ||
+	if (n > JWS_PROTECTED_MAX) {
+		free(hdr);
+		FAIL(PROB_MALFORMED, "the protected header is too long: "
+		    "more than %d octets", JWS_PROTECTED_MAX);
+	}
+	if (n <= 0 ||
 	    (j->hdr = json_parse_object((char *)hdr, (size_t)n)) == NULL) {
 		free(hdr);
 		FAIL(PROB_MALFORMED, "protected is not base64url of a JSON "
@@ -76,18 +81,49 @@ jws_decode(struct jws *j, char *detail, size_t detailsz)
 	return PROB_NONE;
 }
 
+/* Header members read as strings: one that holds a NUL or a control
+ * character is malformed, not cut short or taken for absent. */
+static const char *const string_members[] = { "alg", "nonce", "url", "kid" };
+
+/* Refuse a string member that holds a NUL or a control character, or
+ * that is longer than any URL of ours. */
+static enum prob
+jws_strings(struct jws *j, char *detail, size_t detailsz)
+{
+	json_object	*v;
+	size_t		 i, len;
+
+	for (i = 0; i < sizeof(string_members) / sizeof(string_members[0]);
+	    i++) {
+		if (!json_object_object_get_ex(j->hdr, string_members[i], &v) ||
+		    !json_object_is_type(v, json_type_string))
+			continue;
+		if (json_str(v, 0, &len) == NULL)
+			FAIL(PROB_MALFORMED, "header member \"%s\" holds a NUL "
+			    "or a control character", string_members[i]);
+		if (len > URL_MAX * 2)
+			FAIL(PROB_MALFORMED, "header member \"%s\" is too long: "
+			    "more than %d octets", string_members[i],
+			    URL_MAX * 2);
+	}
+	return PROB_NONE;
+}
+
 /* Rules 5 to 8 on the protected header. */
 static enum prob
 jws_header(struct jws *j, int mode, char *detail, size_t detailsz)
 {
 	const char	*alg;
 	size_t		 i;
+	enum prob	 p;
 
 	for (i = 0; i < sizeof(refused_members) / sizeof(refused_members[0]);
 	    i++)
 		if (json_has(j->hdr, refused_members[i]))
 			FAIL(PROB_MALFORMED, "header member \"%s\" is not "
 			    "accepted", refused_members[i]);
+	if ((p = jws_strings(j, detail, detailsz)) != PROB_NONE)
+		return p;
 	if ((alg = json_get_str(j->hdr, "alg")) == NULL ||
 	    (j->alg = jwk_alg_parse(alg)) == JWK__MAX)
 		FAIL(PROB_BAD_SIGNATURE_ALGORITHM, "alg must be one of ES256, "
@@ -104,8 +140,10 @@ jws_header(struct jws *j, int mode, char *detail, size_t detailsz)
 	    strlen(j->nonce) % 4 == 1 || strspn(j->nonce, B64URL_ALPHABET) !=
 	    strlen(j->nonce)))
 		FAIL(PROB_MALFORMED, "nonce is not base64url");
+	/* RFC 8555 7.3.5: an inner keyChange JWS without url is malformed. */
 	if ((j->url = json_get_str(j->hdr, "url")) == NULL)
-		FAIL(PROB_UNAUTHORIZED, "the protected header has no url");
+		FAIL(mode == JWS_INNER ? PROB_MALFORMED : PROB_UNAUTHORIZED,
+		    "the protected header has no url");
 	return PROB_NONE;
 }
 

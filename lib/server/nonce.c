@@ -1,5 +1,6 @@
 /* Nonces (RFC 8555 6.5): issued without a database write, as
- * time(4) || random(12) || HMAC(secret, time || random)[0..8), and
+ * time(4) || random(16) || HMAC(secret, time || random)[0..10): 128
+ * random bits, 80 of MAC; and
  * marked used in the store until they expire, so each is good once. */
 #include <stdio.h>
 #include <string.h>
@@ -8,7 +9,8 @@
 #include "b64url.h"
 #include "crypt.h"
 
-#define NONCE_BODY	16	/* time and random */
+#define NONCE_RAND	16	/* random octets: 128 bits */
+#define NONCE_BODY	(4 + NONCE_RAND)	/* time and random */
 #define NONCE_MAC	(NONCE_RAW_LEN - NONCE_BODY)
 
 static int
@@ -33,7 +35,7 @@ nonce_new(const struct server *srv, time_t now, char out[NONCE_LEN + 1])
 	raw[1] = (unsigned char)(t >> 16);
 	raw[2] = (unsigned char)(t >> 8);
 	raw[3] = (unsigned char)t;
-	if (crypt_random(raw + 4, NONCE_BODY - 4) == -1 ||
+	if (crypt_random(raw + 4, NONCE_RAND) == -1 ||
 	    nonce_mac(srv, raw, mac) == -1)
 		return -1;
 	memcpy(raw + NONCE_BODY, mac, NONCE_MAC);

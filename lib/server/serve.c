@@ -41,6 +41,7 @@ req_reset(struct req *r)
 	r->retry_after = -1;
 	r->remaining = -1;
 	r->durable = 0;
+	r->keep = 0;
 	r->after_commit = 0;
 }
 
@@ -157,22 +158,42 @@ req_check(struct req *r, const struct program *prog)
 	return PROB_NONE;
 }
 
+/*
+ * The handler in a transaction of its own, nested in the request's: a
+ * request that ends in a problem keeps nothing of what its handler
+ * wrote, unless the handler set r->keep for that outcome (a failed try
+ * at a code counts although the answer is a problem). What
+ * authentication wrote (the nonce, now used) stays either way.
+ */
+static enum prob
+req_handler(struct req *r, const struct program *prog)
+{
+	enum prob	 p;
+
+	if (store_nest_begin(r->st) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	p = r->method == METHOD_POST ? prog->post(r) : prog->get(r);
+	if (store_nest_end(r->st, p == PROB_NONE || r->keep) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	if (p != PROB_NONE && !r->keep)
+		r->durable = 0;
+	return p;
+}
+
 /* One attempt: a transaction around authentication and the handler. */
 static enum prob
 req_attempt(struct req *r, const struct program *prog)
 {
-	enum prob	 p;
+	enum prob	 p = PROB_NONE;
 
 	if (r->method != METHOD_POST && prog->get_nostore)
 		return prog->get(r);
 	if (store_begin(r->st) != STORE_OK)
 		return PROB_SERVER_INTERNAL;
-	if (r->method == METHOD_POST) {
+	if (r->method == METHOD_POST)
 		p = auth_request(r, prog->auth);
-		if (p == PROB_NONE)
-			p = prog->post(r);
-	} else
-		p = prog->get(r);
+	if (p == PROB_NONE)
+		p = req_handler(r, prog);
 	if (store_failed(r->st) || p == PROB_SERVER_INTERNAL) {
 		store_abort(r->st);
 		return PROB_SERVER_INTERNAL;

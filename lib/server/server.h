@@ -62,6 +62,8 @@ struct req {
 	long		 retry_after;	/* < 0: none */
 	int		 remaining;	/* remainingTries, < 0: none */
 	int		 durable;	/* a record changed: sync the commit */
+	int		 keep;		/* commit the handler's writes even
+					   though it ends in a problem */
 	int		 no_index;	/* the directory: no Link rel=index */
 	int		 after_commit;	/* run prog->after once committed */
 	char		 sms_id[SMS_ID_MAX];

@@ -42,6 +42,7 @@ struct store {
 	const char *const *files;	/* the databases of this environment */
 	size_t	 ndb;
 	DB_TXN	*txn;
+	DB_TXN	*outer;		/* while a nested transaction runs */
 	int	 deadlock;	/* the transaction hit a deadlock */
 	int	 failed;	/* ... or another error */
 	int	 panic;		/* the environment needs recovery: reopen */
@@ -85,6 +86,10 @@ static int	bdb_kv_prune(struct store *st, int d, long max, long *removed,
 		    const void *v, size_t vlen, void *arg), void *arg);
 static int	bdb_kv_put(struct store *st, int d, const void *k, size_t klen,
 		    const void *v, size_t vlen);
+static int	bdb_nest_begin(struct store *st);
+static int	bdb_nest_end(struct store *st, int keep);
+static int	bdb_meta_above(struct store *st, const char *key, uint64_t floor,
+		    uint64_t *value);
 static int	bdb_meta_next(struct store *st, const char *key,
 		    uint64_t *value);
 static int	bdb_nonce_use(struct store *st, const unsigned char *n,
@@ -270,7 +275,7 @@ bdb_commit(struct store *st, int durable)
 
 	if (st->txn == NULL)
 		return STORE_ERR;
-	if (st->deadlock || st->failed) {
+	if (st->deadlock || st->failed || st->outer != NULL) {
 		bdb_abort(st);
 		return STORE_ERR;
 	}
@@ -311,9 +316,54 @@ bdb_idle(struct store *st)
 static void
 bdb_abort(struct store *st)
 {
+	if (st->outer != NULL) {
+		if (st->txn != NULL)
+			st->txn->abort(st->txn);
+		st->txn = st->outer;
+		st->outer = NULL;
+	}
 	if (st->txn != NULL)
 		st->txn->abort(st->txn);
 	st->txn = NULL;
+}
+
+static int
+bdb_nest_begin(struct store *st)
+{
+	DB_TXN	*child;
+	int	 rc;
+
+	if (st->txn == NULL || st->outer != NULL || st->deadlock ||
+	    st->failed)
+		return STORE_ERR;
+	if ((rc = st->env->txn_begin(st->env, st->txn, &child, 0)) != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	st->outer = st->txn;
+	st->txn = child;
+	return STORE_OK;
+}
+
+static int
+bdb_nest_end(struct store *st, int keep)
+{
+	DB_TXN	*child = st->txn;
+	int	 rc;
+
+	if (st->outer == NULL || child == NULL)
+		return STORE_ERR;
+	st->txn = st->outer;
+	st->outer = NULL;
+	if (!keep || st->deadlock || st->failed) {
+		child->abort(child);
+		return st->deadlock || st->failed ? STORE_ERR : STORE_OK;
+	}
+	if ((rc = child->commit(child, 0)) != 0) {
+		store_note(st, __func__, rc);
+		return STORE_ERR;
+	}
+	return STORE_OK;
 }
 
 static int
@@ -891,7 +941,8 @@ bdb_count(struct store *st, const char *key, int64_t window_end, int n,
 }
 
 static int
-bdb_meta_next(struct store *st, const char *key, uint64_t *value)
+bdb_meta_above(struct store *st, const char *key, uint64_t floor,
+    uint64_t *value)
 {
 	uint64_t	 v = 0;
 	size_t		 got;
@@ -902,8 +953,16 @@ bdb_meta_next(struct store *st, const char *key, uint64_t *value)
 		return rc;
 	if (rc == STORE_NOTFOUND || got != sizeof(v))
 		v = 0;
-	*value = ++v;
+	if (++v < floor)
+		v = floor;
+	*value = v;
 	return store_put(st, DB_META, key, strlen(key), &v, sizeof(v), 0);
+}
+
+static int
+bdb_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	return bdb_meta_above(st, key, 0, value);
 }
 
 static int64_t
@@ -1211,6 +1270,9 @@ static const struct store_engine bdb_engine = {
 	.kv_prune = bdb_kv_prune,
 	.kv_put = bdb_kv_put,
 	.meta_next = bdb_meta_next,
+	.meta_above = bdb_meta_above,
+	.nest_begin = bdb_nest_begin,
+	.nest_end = bdb_nest_end,
 	.nonce_use = bdb_nonce_use,
 	.order_get = bdb_order_get,
 	.order_put = bdb_order_put,

@@ -45,6 +45,10 @@ struct store_engine {
 		    const void *v, size_t vlen, void *arg), void *arg);
 	int	(*kv_put)(struct store *st, int d, const void *k, size_t klen,
 		    const void *v, size_t vlen);
+	int	(*meta_above)(struct store *st, const char *key, uint64_t floor,
+		    uint64_t *value);
+	int	(*nest_begin)(struct store *st);
+	int	(*nest_end)(struct store *st, int keep);
 	int	(*meta_next)(struct store *st, const char *key,
 		    uint64_t *value);
 	int	(*nonce_use)(struct store *st, const unsigned char *n,

@@ -260,3 +260,22 @@ store_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
 {
 	return store_engine_of(st)->stats(st, accounts, orders, sms, certs);
 }
+
+int
+store_meta_above(struct store *st, const char *key, uint64_t floor,
+    uint64_t *value)
+{
+	return store_engine_of(st)->meta_above(st, key, floor, value);
+}
+
+int
+store_nest_begin(struct store *st)
+{
+	return store_engine_of(st)->nest_begin(st);
+}
+
+int
+store_nest_end(struct store *st, int keep)
+{
+	return store_engine_of(st)->nest_end(st, keep);
+}

@@ -98,6 +98,11 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *, int durable);
 void		 store_abort(struct store *);
 int		 store_retry(const struct store *);
+/* A transaction nested in the open one: store_nest_end keeps (keep != 0)
+ * or undoes (keep == 0) what was written since store_nest_begin, as a
+ * whole, and the open transaction goes on. store_abort undoes both. */
+int		 store_nest_begin(struct store *);
+int		 store_nest_end(struct store *, int keep);
 /* Housekeeping between requests (checkpoints). */
 void		 store_idle(struct store *);
 /* After another process died inside the environment every call fails
@@ -151,6 +156,9 @@ int	 store_count(struct store *, const char *key, int64_t window_end,
 	    int n, long *value);
 /* A named counter in metadata (CRL number ...): incremented, returned. */
 int	 store_meta_next(struct store *, const char *key, uint64_t *value);
+/* The same, but the new value is at least floor. */
+int	 store_meta_above(struct store *, const char *key, uint64_t floor,
+	    uint64_t *value);
 
 /* Another module's environment (the relay's): n databases named by
  * files, reached by their index through the plain key-value calls. */

@@ -41,6 +41,28 @@ depth(json_object *o)
 	return 0;
 }
 
+/* Strings are whole: what a string getter gives has the length it
+ * reports, holds no NUL, and no control character without JSON_CTRL. */
+static void
+whole(json_object *o, const char *key)
+{
+	const char	*s;
+	size_t		 len, i;
+
+	if ((s = json_get_strn(o, key, JSON_CTRL, &len)) != NULL &&
+	    strlen(s) != len)
+		abort();
+	if ((s = json_get_strn(o, key, 0, &len)) == NULL)
+		return;
+	if (strlen(s) != len)
+		abort();
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			abort();
+	if (json_get_str(o, key) != s)
+		abort();
+}
+
 static void
 getters(json_object *o)
 {
@@ -70,6 +92,7 @@ getters(json_object *o)
 		if (json_get_str(o, key) != NULL &&
 		    strlen(json_get_str(o, key)) > BODY_MAX)
 			abort();
+		whole(o, key);
 	}
 	(void)json_has(o, "");
 	(void)json_get_str(o, "absent member");

@@ -18,7 +18,8 @@ check_tn(const char *tn)
 {
 	size_t	 i, len = strlen(tn);
 
-	if (len == 0 || len > TN_MAX)
+	/* E.164: TN_MIN to TN_MAX digits, no leading 0. */
+	if (len < TN_MIN || len > TN_MAX || tn[0] == '0')
 		abort();
 	for (i = 0; i < len; i++)
 		if (tn[i] < '0' || tn[i] > '9')

@@ -116,8 +116,8 @@ require_env()
 work = sys.argv[1]
 with open(os.path.join(VAR, "secret"), "rb") as f:
     secret = f.read()
-body = struct.pack(">I", int(time.time()) - 3598) + os.urandom(12)
-mac = hmac.new(secret, b"nnc1" + body, hashlib.sha256).digest()[:8]
+body = struct.pack(">I", int(time.time()) - 3598) + os.urandom(16)   # time(4) random(16)
+mac = hmac.new(secret, b"nnc1" + body, hashlib.sha256).digest()[:10]
 old = b64u(body + mac)
 key = Key.load(work + "/platform.key")
 raw = Raw()

@@ -52,9 +52,32 @@ idpa_programs_user() {	# label
 	idpa_ok $? "$1: the programs run as $IDPA_USER" "users: $users"
 }
 
-with_server fcgid "mod_fcgid" idpa_location_checks idpa_relay_check idpa_enroll
+# A URL with %00: Apache refuses it (404) before any program; its error
+# document, the directory program, answers with a problem document and a
+# Replay-Nonce, whatever the method (issue 12).
+idpa_nul_path_check() {	# label
+	local p m out
+	for p in /acme/order/%00abc /acme/acct/%00 /acme/directory%00; do
+		for m in GET POST; do
+			out=$(curl -sS -D - -o - --noproxy '*' --max-time 10 \
+			    --cacert "$IDPA_TLS_CA" -X "$m" \
+			    -H 'Content-Type: application/jose+json' \
+			    $([ "$m" = POST ] && echo "--data {}") \
+			    "https://localhost:$IDPA_PORT$p" 2>&1 | tr -d '\r')
+			printf '%s\n' "$out" | grep -q '^HTTP/[0-9.]* 404' &&
+			    printf '%s\n' "$out" |
+			    grep -qi '^content-type: application/problem+json' &&
+			    printf '%s\n' "$out" | grep -qi '^replay-nonce: ' &&
+			    printf '%s\n' "$out" | grep -q '"status":404'
+			idpa_ok $? "$1: $m $p: a 404 problem document with a nonce" \
+			    "$(printf '%s\n' "$out" | head -12)"
+		done
+	done
+}
+
+with_server fcgid "mod_fcgid" idpa_location_checks idpa_nul_path_check idpa_relay_check idpa_enroll
 with_server htaccess-fcgid ".htaccess, mod_fcgid" idpa_location_checks
 command -v spawn-fcgi >/dev/null 2>&1 &&
-	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks idpa_relay_check
+	with_server proxy-fcgi "mod_proxy_fcgi" idpa_location_checks idpa_nul_path_check idpa_relay_check
 
 idpa_done

@@ -37,6 +37,7 @@ setup(void **state)
 	f->o.authz = AUTHZ_VALID;
 	f->o.chall = CHALL_VALID;
 	f->o.authz_expires = f->h->now + 3600;
+	f->o.validated = f->h->now;
 	hx_order_put(f->h, &f->o);
 	assert_non_null(f->ck = signer_generate(JWK_ES256));
 	*state = f;
@@ -308,6 +309,7 @@ test_revoke_refused(void **state)
 		o.authz = AUTHZ_VALID;
 		o.status = ORDER_READY;
 		o.authz_expires = f->h->now + 3600;
+		o.validated = f->h->now;
 		hx_order_put(f->h, &o);
 	}
 	hx_req_post(f->h, &r, "/revoke-cert", k, kid, pl);

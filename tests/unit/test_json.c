@@ -535,6 +535,49 @@ test_get_int_bounds(void **state)
 		fail_msg("%d json_get_int cases wrong", bad);
 }
 
+/* Strings are whole (issue 12): a NUL cuts a C string short, so a
+ * string holding one is refused by every getter; control characters too,
+ * unless JSON_CTRL lets them (not NUL) through. The length is the whole. */
+static void
+test_whole_strings(void **state)
+{
+	static const char text[] = "{\"ok\":\"abc\",\"nul\":\"ab\\u0000cd\","
+	    "\"crlf\":\"a\\r\\nX-Injected: 1\",\"tab\":\"a\\tb\","
+	    "\"del\":\"a\\u007f\",\"lead\":\"\\u0000\",\"utf8\":\"\u00e9t\u00e9\","
+	    "\"arr\":[\"x\\u0000y\",\"z\"]}";
+	json_object	*o, *arr;
+	size_t		 len = 99;
+
+	(void)state;
+	o = json_parse_object(text, strlen(text));
+	assert_non_null(o);
+	assert_string_equal(json_get_strn(o, "ok", 0, &len), "abc");
+	assert_int_equal(len, 3);
+	assert_null(json_get_str(o, "nul"));
+	assert_null(json_get_strn(o, "nul", JSON_CTRL, &len));
+	assert_null(json_get_str(o, "lead"));
+	assert_null(json_get_strn(o, "lead", JSON_CTRL, NULL));
+	assert_null(json_get_str(o, "crlf"));
+	assert_null(json_get_str(o, "tab"));
+	assert_null(json_get_str(o, "del"));
+	assert_string_equal(json_get_strn(o, "crlf", JSON_CTRL, &len),
+	    "a\r\nX-Injected: 1");
+	assert_int_equal(len, 16);
+	assert_non_null(json_get_strn(o, "tab", JSON_CTRL, NULL));
+	/* Not ASCII is not a control character. */
+	assert_non_null(json_get_strn(o, "utf8", 0, &len));
+	assert_int_equal(len, 5);
+	arr = json_get_arr(o, "arr");
+	assert_non_null(arr);
+	assert_null(json_str(json_object_array_get_idx(arr, 0), JSON_CTRL,
+	    NULL));
+	assert_string_equal(json_str(json_object_array_get_idx(arr, 1), 0,
+	    NULL), "z");
+	assert_null(json_str(arr, 0, NULL));
+	assert_null(json_str(NULL, 0, NULL));
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -554,6 +597,7 @@ main(void)
 		cmocka_unit_test(test_getter_types),
 		cmocka_unit_test(test_get_int_bounds),
 		cmocka_unit_test(test_huge_integers),
+		cmocka_unit_test(test_whole_strings),
 	};
 
 	return cmocka_run_group_tests_name("json", tests, NULL, NULL);

@@ -678,8 +678,29 @@ static const struct hcase header_cases[] = {
 	{ "inner-alg-HS256", "{\"alg\":\"HS256\",\"jwk\":" P256_JWK ","
 	    "\"url\":\"" BASE "/key-change\"}", "{}", JWS_INNER,
 	    PROB_BAD_SIGNATURE_ALGORITHM },
+	/* RFC 8555 7.3.5: malformed, not unauthorized (issue 12). */
 	{ "inner-no-url", "{\"alg\":\"ES256\",\"jwk\":" P256_JWK "}", "{}",
-	    JWS_INNER, PROB_UNAUTHORIZED },
+	    JWS_INNER, PROB_MALFORMED },
+	/* Strings are whole: a NUL or a control character is malformed
+	 * (issue 12), never cut short or taken for what precedes it. */
+	{ "kid-nul", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\\u0000junk\","
+	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\"}", "{}",
+	    JWS_OUTER, PROB_MALFORMED },
+	{ "alg-nul", "{\"alg\":\"EdDSA\\u0000x\",\"kid\":\"" ACCT1 "\","
+	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\"}", "{}",
+	    JWS_OUTER, PROB_MALFORMED },
+	{ "url-nul", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\","
+	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\\u0000\"}",
+	    "{}", JWS_OUTER, PROB_MALFORMED },
+	{ "url-crlf", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\","
+	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\\r\\n\"}",
+	    "{}", JWS_OUTER, PROB_MALFORMED },
+	{ "nonce-nul", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\","
+	    "\"nonce\":\"" NONCE "\\u0000\",\"url\":\"" BASE "/new-order\"}",
+	    "{}", JWS_OUTER, PROB_MALFORMED },
+	{ "kid-del", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\\u007f\","
+	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\"}", "{}",
+	    JWS_OUTER, PROB_MALFORMED },
 	{ "inner-bad-key", "{\"alg\":\"ES256\",\"jwk\":{\"crv\":\"P-256\","
 	    "\"kty\":\"EC\",\"x\":\"" P256_X "\"},\"url\":\"" BASE
 	    "/key-change\"}", "{}", JWS_INNER, PROB_BAD_PUBLIC_KEY },
@@ -718,6 +739,39 @@ test_header_cases(void **state)
 	}
 	if (bad)
 		fail_msg("%d header cases wrong", bad);
+}
+
+/* A long kid is refused as too long, not as "not base64url" (issue 12):
+ * 2,000 octets (inside the header cap) and 10 KB (past it). */
+static void
+test_long_kid(void **state)
+{
+	static const size_t	 lens[] = { 2000, 10240 };
+	struct jws	*j;
+	char		*hdr, *body, detail[DETAIL_MAX];
+	size_t		 i;
+	enum prob	 p;
+
+	(void)state;
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		hdr = malloc(lens[i] + 200);
+		assert_non_null(hdr);
+		snprintf(hdr, lens[i] + 200, "{\"alg\":\"EdDSA\",\"kid\":\""
+		    ACCT1 "%0*d\",\"nonce\":\"" NONCE "\",\"url\":\"" BASE
+		    "/new-order\"}", (int)lens[i], 0);
+		body = mkjws(hdr, "{}", SIG_FAKE);
+		j = NULL;
+		detail[0] = '\0';
+		p = jws_parse(body, strlen(body), JWS_OUTER, &j, detail,
+		    sizeof(detail));
+		assert_int_equal(p, PROB_MALFORMED);
+		assert_null(j);
+		if (strstr(detail, "too long") == NULL)
+			fail_msg("kid of %zu: detail \"%s\"", lens[i], detail);
+		assert_null(strstr(detail, "base64url"));
+		free(body);
+		free(hdr);
+	}
 }
 
 /* A nonce that is not a string is refused (badNonce or malformed). */
@@ -868,10 +922,10 @@ test_protected_size(void **state)
 		hdr = malloc(len + 1);
 		assert_non_null(hdr);
 		fill = len - strlen("{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1
-		    "\",\"nonce\":\"" NONCE "\",\"url\":\"\"}");
+		    "\",\"nonce\":\"" NONCE "\",\"url\":\"\",\"pad\":\"\"}");
 		snprintf(hdr, len + 1, "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1
-		    "\",\"nonce\":\"" NONCE "\",\"url\":\"%0*d\"}", (int)fill,
-		    0);
+		    "\",\"nonce\":\"" NONCE "\",\"url\":\"\",\"pad\":\"%0*d\"}",
+		    (int)fill, 0);
 		assert_int_equal(strlen(hdr), len);
 		body = mkjws(hdr, "{}", SIG_FAKE);
 		j = NULL;
@@ -1062,6 +1116,7 @@ main(void)
 		cmocka_unit_test(test_nonce_not_string),
 		cmocka_unit_test(test_envelopes),
 		cmocka_unit_test(test_protected_size),
+		cmocka_unit_test(test_long_kid),
 		cmocka_unit_test(test_signed),
 		cmocka_unit_test(test_payload_object),
 	};

@@ -252,6 +252,35 @@ test_abort(void **state)
 	assert_int_equal(use(f, &f->srv, n, NOW), PROB_BAD_NONCE);
 }
 
+/* 128 random bits (issue 12): each of the 16 octets after the time
+ * varies between nonces of one second; the time octets do not. */
+static void
+test_random_bits(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 first[NONCE_RAW_LEN], raw[NONCE_RAW_LEN];
+	char		 n[NONCE_LEN + 1];
+	int		 varies[NONCE_RAW_LEN] = { 0 };
+	int		 i, k;
+
+	assert_int_equal(NONCE_RAND * 8, 128);
+	assert_int_equal(NONCE_BODY, 4 + 16);
+	for (k = 0; k < 64; k++) {
+		fresh(&f->srv, NOW, n);
+		assert_int_equal(b64url_decode(n, NONCE_LEN, raw, sizeof(raw)),
+		    NONCE_RAW_LEN);
+		if (k == 0)
+			memcpy(first, raw, sizeof(first));
+		for (i = 0; i < NONCE_RAW_LEN; i++)
+			varies[i] |= raw[i] != first[i];
+	}
+	for (i = 0; i < 4; i++)
+		assert_false(varies[i]);
+	for (i = 4; i < NONCE_BODY; i++)
+		if (!varies[i])
+			fail_msg("octet %d never varied", i);
+}
+
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -265,6 +294,7 @@ main(void)
 		T(test_other_secret),
 		T(test_reopen),
 		T(test_abort),
+		T(test_random_bits),
 	};
 
 	return cmocka_run_group_tests_name("nonce", tests, NULL, NULL);

@@ -381,6 +381,57 @@ test_abort_commit(void **state)
 	store_abort(f->st);
 }
 
+/* A nested transaction: undone alone (the outer one's writes stay) or
+ * kept into the outer one; an abort undoes both. */
+static void
+test_nested(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+	unsigned char	 n[NONCE_RAW_LEN];
+
+	mkaccount(&a, 6);
+	memset(n, 7, sizeof(n));
+	begin(f->st);
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW), STORE_OK);
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_nest_begin(f->st), STORE_ERR);	/* one deep */
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	/* No commit while the nested transaction is open. */
+	assert_int_equal(store_nest_end(f->st, 0), STORE_OK);
+	assert_int_equal(store_nest_end(f->st, 0), STORE_ERR);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_NOTFOUND);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_NOTFOUND);
+	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW),
+	    STORE_EXISTS);
+	/* Kept. */
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	assert_int_equal(store_nest_end(f->st, 1), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_string_equal(b.contact, a.contact);
+	/* Kept into the outer one, and then the whole aborted. */
+	b.status = ACCT_DEACTIVATED;
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_account_put(f->st, &b), STORE_OK);
+	assert_int_equal(store_nest_end(f->st, 1), STORE_OK);
+	store_abort(f->st);
+	/* An abort with the nested one open ends both. */
+	begin(f->st);
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_account_put(f->st, &b), STORE_OK);
+	assert_int_equal(store_commit(f->st, 0), STORE_ERR);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_int_equal(b.status, ACCT_VALID);
+	commit(f->st);
+}
+
 struct seen {
 	char	 ids[600][ID_LEN + 1];
 	int	 n;
@@ -576,6 +627,19 @@ test_meta(void **state)
 	begin(f->st);
 	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
 	assert_int_equal(v, 3);
+	commit(f->st);
+	/* A floor above the counter lifts it; below, the counter goes on. */
+	begin(f->st);
+	assert_int_equal(store_meta_above(f->st, "crl", 1000, &v), STORE_OK);
+	assert_int_equal(v, 1000);
+	assert_int_equal(store_meta_above(f->st, "crl", 1000, &v), STORE_OK);
+	assert_int_equal(v, 1001);
+	assert_int_equal(store_meta_above(f->st, "crl", 5, &v), STORE_OK);
+	assert_int_equal(v, 1002);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_meta_next(f->st, "crl", &v), STORE_OK);
+	assert_int_equal(v, 1003);
 	commit(f->st);
 }
 
@@ -1006,6 +1070,7 @@ main(void)
 		T(test_sms),
 		T(test_nonce),
 		T(test_abort_commit),
+		T(test_nested),
 		T(test_orders_paging),
 		T(test_orders_same_second),
 		T(test_counters),

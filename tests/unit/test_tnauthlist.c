@@ -27,7 +27,8 @@ struct dercase {
 
 static const struct dercase hostile[] = {
 	{ "valid", DER_VALID, PROB_NONE, TN_VALID },
-	{ "one-digit", "3005a203160131", PROB_NONE, "1" },
+	/* Not E.164: too short (issue 12). */
+	{ "one-digit", "3005a203160131", PROB_REJECTED_IDENTIFIER, NULL },
 	{ "fifteen-digits", "3013a211160f313233343536373839303132333435",
 	    PROB_NONE, "123456789012345" },
 	{ "empty-input", "", PROB_MALFORMED, NULL },
@@ -377,6 +378,12 @@ test_encode(void **state)
 		len = sizeof(der);
 		assert_int_equal(tnauthlist_encode(good[i], der, &len), 0);
 		assert_int_equal(len, 4 + 2 + strlen(good[i]));
+		/* Encoding takes any 1-15 digits; the profile only E.164. */
+		if (strlen(good[i]) < TN_MIN || good[i][0] == '0') {
+			assert_int_equal(tnauthlist_parse(der, len, tn, NULL,
+			    0), PROB_REJECTED_IDENTIFIER);
+			continue;
+		}
 		assert_int_equal(tnauthlist_parse(der, len, tn, NULL, 0),
 		    PROB_NONE);
 		assert_string_equal(tn, good[i]);
@@ -404,6 +411,55 @@ test_prefix(void **state)
 	    0);
 }
 
+/* Not E.164 (issue 12): a leading 0 (no country code starts with one)
+ * and fewer than TN_MIN digits are rejectedIdentifier; the shortest
+ * accepted number has TN_MIN digits. */
+static void
+test_e164(void **state)
+{
+	static const struct {
+		const char	*tn;
+		enum prob	 want;
+	} cases[] = {
+		{ "012025550123", PROB_REJECTED_IDENTIFIER },
+		{ "0012025550123", PROB_REJECTED_IDENTIFIER },
+		{ "000000000000000", PROB_REJECTED_IDENTIFIER },
+		{ "0", PROB_REJECTED_IDENTIFIER },
+		{ "1", PROB_REJECTED_IDENTIFIER },
+		{ "683400", PROB_REJECTED_IDENTIFIER },
+		{ "6834002", PROB_NONE },
+		{ "12025550123", PROB_NONE },
+		{ "999999999999999", PROB_NONE },
+	};
+	unsigned char	 der[64];
+	char		 tn[TN_MAX + 1], detail[DETAIL_MAX];
+	size_t		 i, n;
+	enum prob	 p;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].tn);
+		der[0] = 0x30;
+		der[1] = (unsigned char)(n + 4);
+		der[2] = 0xa2;
+		der[3] = (unsigned char)(n + 2);
+		der[4] = 0x16;
+		der[5] = (unsigned char)n;
+		memcpy(der + 6, cases[i].tn, n);
+		detail[0] = '\0';
+		p = tnauthlist_parse(der, n + 6, tn, detail, sizeof(detail));
+		if (p != cases[i].want)
+			fail_msg("%s: got %d, want %d (%s)", cases[i].tn, p,
+			    cases[i].want, detail);
+		if (p == PROB_NONE)
+			assert_string_equal(tn, cases[i].tn);
+		else {
+			assert_string_equal(tn, "");
+			assert_true(detail[0] != '\0');
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -417,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_detail_text),
 		cmocka_unit_test(test_encode),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_e164),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
