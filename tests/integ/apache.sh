@@ -218,7 +218,6 @@ idpa_spawn() {
 }
 
 idp_apache_start() {
-	local i
 	if [ "$IDPA_MODE" = lighttpd-cgi ]; then
 		lighttpd -tt -f "$IDPA_CONF" > "$IDPA_RUN/config-test.log" 2>&1
 	else
@@ -231,45 +230,31 @@ idp_apache_start() {
 	if [ "$IDPA_MODE" = proxy-fcgi ]; then
 		idpa_spawn || { idp_log "spawn-fcgi failed"; return 1; }
 	fi
-	for _ in 1 2 3; do
-		if [ "$IDPA_MODE" = lighttpd-cgi ]; then
-			lighttpd -D -f "$IDPA_CONF" >> "$IDPA_RUN/server.out" 2>&1 &
-		else
-			"$IDPA_APACHE" -f "$IDPA_CONF" -DFOREGROUND \
-			    >> "$IDPA_RUN/server.out" 2>&1 &
-		fi
-		IDPA_PID=$!
-		export IDPA_PID
-		for i in $(seq 1 200); do
-			idpa_ping && return 0
-			kill -0 "$IDPA_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$IDPA_PID" 2>/dev/null; then
-			idp_log "the directory does not answer after 20 s"
-			idp_apache_stop
-			return 1
-		fi
-		wait "$IDPA_PID" 2>/dev/null
-		IDPA_PID=
-		# Lost the port between picking and binding?
-		if grep -qi 'Address already in use' "$IDPA_RUN/error.log" \
-		    "$IDPA_RUN/server.out" 2>/dev/null; then
-			IDPA_PORT=$(idp_free_port) || return 1
-			IDPA_BASE_URL=https://localhost:$IDPA_PORT/acme
-			IDPA_DIRECTORY_URL=$IDPA_BASE_URL/directory
-			export IDPA_PORT IDPA_BASE_URL IDPA_DIRECTORY_URL
-			: > "$IDPA_RUN/error.log"
-			: > "$IDPA_RUN/server.out"
-			idpa_render || return 1
-			continue
-		fi
-		break
-	done
-	idp_log "the $IDPA_MODE server did not start:"
-	tail -n 20 "$IDPA_RUN/error.log" "$IDPA_RUN/server.out" 2>/dev/null |
-	    sed 's/^/#   /' >&2
-	return 1
+	idp_launch idpa_run idpa_ping idp_apache_stop idpa_repick \
+	    "$IDPA_RUN/error.log" "$IDPA_RUN/server.out"
+}
+
+idpa_run() {
+	if [ "$IDPA_MODE" = lighttpd-cgi ]; then
+		lighttpd -D -f "$IDPA_CONF" >> "$IDPA_RUN/server.out" 2>&1 &
+	else
+		"$IDPA_APACHE" -f "$IDPA_CONF" -DFOREGROUND \
+		    >> "$IDPA_RUN/server.out" 2>&1 &
+	fi
+	IDPA_PID=$!
+	IDP_SERVER_PID=$!
+	export IDPA_PID
+}
+
+idpa_repick() {
+	IDPA_PORT=$(idp_free_port) || return 1
+	IDPA_BASE_URL=https://localhost:$IDPA_PORT/acme
+	IDPA_DIRECTORY_URL=$IDPA_BASE_URL/directory
+	export IDPA_PORT IDPA_BASE_URL IDPA_DIRECTORY_URL
+	IDPA_PID=
+	: > "$IDPA_RUN/error.log"
+	: > "$IDPA_RUN/server.out"
+	idpa_render
 }
 
 # Every descendant of a process.

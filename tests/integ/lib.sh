@@ -99,46 +99,61 @@ idp_ping() {
 	    "$IDP_DIRECTORY_URL" 2>/dev/null
 }
 
+# Start a server and wait for its directory, three times at most when the
+# port was lost to someone else between picking and binding:
+#   idp_launch START PING STOP REPICK LOG...
+# START runs it in the background and sets IDP_SERVER_PID; PING says
+# whether the directory answers; STOP stops it; REPICK takes a new port;
+# the LOG files are searched for the bind error and shown on failure.
+idp_launch() {
+	local start=$1 ping=$2 stop=$3 repick=$4 try i
+	shift 4
+	for try in 1 2 3; do
+		"$start" || return 1
+		for i in $(seq 1 200); do
+			"$ping" && return 0
+			kill -0 "$IDP_SERVER_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$IDP_SERVER_PID" 2>/dev/null; then
+			idp_log "the directory does not answer after 20 s"
+			"$stop"
+			return 1
+		fi
+		wait "$IDP_SERVER_PID" 2>/dev/null
+		grep -qi 'Address already in use' "$@" 2>/dev/null || break
+		"$repick" || return 1
+	done
+	idp_log "the server did not start:"
+	tail -n 20 "$@" 2>/dev/null | sed 's/^/#   /' >&2
+	return 1
+}
+
+idp_lighttpd_run() {
+	lighttpd -D -f "$IDP_CONF" >> "$IDP_RUN/lighttpd.out" 2>&1 &
+	IDP_LIGHTTPD_PID=$!
+	IDP_SERVER_PID=$!
+	export IDP_LIGHTTPD_PID
+}
+
+idp_repick() {
+	IDP_PORT=$(idp_free_port) || return 1
+	IDPROVER_BASE_URL=https://localhost:$IDP_PORT/acme
+	IDP_DIRECTORY_URL=$IDPROVER_BASE_URL/directory
+	export IDP_PORT IDPROVER_BASE_URL IDP_DIRECTORY_URL
+	IDP_LIGHTTPD_PID=
+	: > "$IDP_RUN/error.log"
+	idp_render
+}
+
 idp_start() {
-	local try i
 	lighttpd -tt -f "$IDP_CONF" > "$IDP_RUN/config-test.log" 2>&1 || {
 		idp_log "lighttpd rejects $IDP_CONF:"
 		sed 's/^/#   /' "$IDP_RUN/config-test.log" >&2
 		return 1
 	}
-	for try in 1 2 3; do
-		lighttpd -D -f "$IDP_CONF" >> "$IDP_RUN/lighttpd.out" 2>&1 &
-		IDP_LIGHTTPD_PID=$!
-		export IDP_LIGHTTPD_PID
-		for i in $(seq 1 200); do
-			idp_ping && return 0
-			kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null || break
-			sleep 0.1
-		done
-		if kill -0 "$IDP_LIGHTTPD_PID" 2>/dev/null; then
-			idp_log "the directory does not answer after 20 s"
-			idp_stop
-			return 1
-		fi
-		wait "$IDP_LIGHTTPD_PID" 2>/dev/null
-		IDP_LIGHTTPD_PID=
-		# Lost the port to someone else between picking and binding?
-		if grep -q 'Address already in use' "$IDP_RUN/error.log" \
-		    "$IDP_RUN/lighttpd.out" 2>/dev/null; then
-			IDP_PORT=$(idp_free_port) || return 1
-			IDPROVER_BASE_URL=https://localhost:$IDP_PORT/acme
-			IDP_DIRECTORY_URL=$IDPROVER_BASE_URL/directory
-			export IDP_PORT IDPROVER_BASE_URL IDP_DIRECTORY_URL
-			: > "$IDP_RUN/error.log"
-			idp_render || return 1
-			continue
-		fi
-		break
-	done
-	idp_log "lighttpd did not start:"
-	tail -n 20 "$IDP_RUN/error.log" "$IDP_RUN/lighttpd.out" 2>/dev/null |
-	    sed 's/^/#   /' >&2
-	return 1
+	idp_launch idp_lighttpd_run idp_ping idp_stop idp_repick \
+	    "$IDP_RUN/error.log" "$IDP_RUN/lighttpd.out"
 }
 
 # The FastCGI processes lighttpd spawned for one program.

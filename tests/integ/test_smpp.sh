@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SMPP gateway against the SMSC simulator (tests/smsc_sim.js) on loopback.
 # Prints one TAP line per check; exits non-zero if any check fails.
 # SMPP_SEND may name a prebuilt tests/unit/smpp_send; otherwise it is
@@ -6,10 +6,10 @@
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=lib.sh
+. "$top/tests/integ/lib.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_smpp.XXXXXX") || exit 1
 simpid=""
-n=0
-fails=0
 TO=15551230000
 
 cleanup() {
@@ -22,26 +22,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n - $1${2:+ # $2}"
-}
 
 # check NAME EXPECTED ACTUAL
 check() {
 	if [ "$2" = "$3" ]; then
-		ok "$1"
+		pass "$1"
 	else
 		not_ok "$1" "expected '$2', got '$3'"
 	fi
@@ -231,15 +216,14 @@ simpid=""
 send -t 2000 "$URL" "$TO" "code 123456"
 check "simulator down: transient" 1 "$rc"
 case $out in
-"TRANSIENT cannot connect to SMSC"*) ok "simulator down: reason" ;;
+"TRANSIENT cannot connect to SMSC"*) pass "simulator down: reason" ;;
 *) not_ok "simulator down: reason" "$out" ;;
 esac
 
 if grep -q '123456' "$tmp/send.log"; then
 	not_ok "the code never reaches the log"
 else
-	ok "the code never reaches the log"
+	pass "the code never reaches the log"
 fi
 
-echo "1..$n"
-[ "$fails" -eq 0 ]
+finish
