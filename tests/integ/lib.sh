@@ -10,8 +10,11 @@
 #   IDP_ROOT IDP_PORT IDP_RUN IDP_CONF IDP_DIRECTORY_URL IDP_TLS_CA
 #   IDP_SMS_LOG IDP_LIGHTTPD_PID IDP_BUILD
 #   IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK
+#   IDPROVER_SEND_HOOK
 # The crash hook file ($IDP_ROOT/crash-hook) does not exist unless a test
-# creates it, so the hook is inert for every other test.
+# creates it, so the hook is inert for every other test; so with the send
+# hook ($IDP_ROOT/send-hook: the challenge program waits between the commit
+# that queued an SMS and its send).
 
 IDP_TOP=${IDP_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 IDP_BUILD=${IDP_BUILD:-$IDP_TOP/build}
@@ -70,12 +73,13 @@ idp_setup() {
 	IDP_SMS_LOG=$IDPROVER_VAR/sms.log
 	IDPROVER_SMS_GATEWAY=file://$IDP_SMS_LOG
 	IDPROVER_CRASH_HOOK=$IDP_ROOT/crash-hook
+	IDPROVER_SEND_HOOK=$IDP_ROOT/send-hook
 	IDP_LIGHTTPD_PID=
 	IDPROVER_TEMPLATES=${IDPROVER_TEMPLATES:-$IDP_TOP/templates}
 	export IDPROVER_TEMPLATES
 	export IDP_ROOT IDP_RUN IDP_CONF IDP_PORT IDP_DIRECTORY_URL IDP_TLS_CA \
 	    IDP_SMS_LOG IDP_LIGHTTPD_PID IDPROVER_VAR IDPROVER_BASE_URL \
-	    IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK
+	    IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK IDPROVER_SEND_HOOK
 	[ -n "${IDPROVER_CONF:-}" ] && export IDPROVER_CONF
 
 	if ! "$IDP_BUILD/tools/idprover-admin" init \
