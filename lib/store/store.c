@@ -753,6 +753,9 @@ store_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
 	return store_walk(st, DB_OUTBOX, store_sms_one, &w);
 }
 
+/* The retry index: time (big-endian) then the message id, so that the
+ * due ones come first. Every queued message has an entry at or after
+ * the time it is due (its lease, or its next try after a failure). */
 static void
 store_due_key(unsigned char *key, int64_t when, const char *id, size_t n)
 {
@@ -764,9 +767,6 @@ store_due_key(unsigned char *key, int64_t when, const char *id, size_t n)
 	memcpy(key + 8, id, n);
 }
 
-/* The retry index: time (big-endian) then the message id, so that the
- * due ones come first. Every queued message has an entry at or after
- * the time it is due (its lease, or its next try after a failure). */
 int
 store_due_add(struct store *st, int64_t when, const char *id)
 {
