@@ -7,7 +7,8 @@
  * plus the one being filled; each slot has its count and the time of its
  * latest event. The oldest slot straddles the start of the window and is
  * counted whole until its latest event is older than T, so the count is
- * never below the true number of events in the last T seconds. */
+ * never below the true number of events in the last T seconds; and
+ * Retry-After, from the latest event of a slot, is exact to a slot. */
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -72,15 +73,21 @@ static int
 limit_load(struct req *r, const char *key, long window, char *k, size_t ksz,
     struct window *w)
 {
+	int64_t	 now;
 	int	 rc;
 
-	if (window < SPAN || window / SPAN > 65535)
+	if (window < SPAN || window % SPAN != 0 || window / SPAN > 65535)
 		return -1;
 	snprintf(k, ksz, "%s/%ld", key, window);
 	rc = store_window_get(r->st, k, w);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return -1;
-	limit_advance(w, (int64_t)r->now / (window / SPAN));
+	now = (int64_t)r->now / (window / SPAN);
+	/* A record from far ahead (a clock set back, or corrupt) starts
+	 * over rather than overflow below. */
+	if (w->slot < 0 || w->slot > now + WINDOW_SLOTS)
+		memset(w, 0, sizeof(*w));
+	limit_advance(w, now);
 	return 0;
 }
 

@@ -206,6 +206,32 @@ test_refused_counts_nothing(void **state)
 	assert_int_equal(take(f, MIDNIGHT, "k", DAY, 2, 1, NULL), PROB_NONE);
 }
 
+/* A record from far ahead (or corrupt) starts over instead of
+ * overflowing or locking the key for ever. */
+static void
+test_record_from_ahead(void **state)
+{
+	struct fx	*f = *state;
+	struct window	 w;
+
+	memset(&w, 0xff, sizeof(w));
+	w.expires = INT64_MAX;
+	w.slot = INT64_MAX;
+	assert_int_equal(store_begin(f->r.st), STORE_OK);
+	assert_int_equal(store_window_put(f->r.st, "z/3600", &w), STORE_OK);
+	w.slot = INT64_MIN;
+	assert_int_equal(store_window_put(f->r.st, "y/3600", &w), STORE_OK);
+	assert_int_equal(store_commit(f->r.st, 0), STORE_OK);
+	assert_int_equal(take(f, MIDNIGHT, "z", HOUR, 2, 1, NULL), PROB_NONE);
+	assert_int_equal(take(f, MIDNIGHT, "z", HOUR, 2, 1, NULL), PROB_NONE);
+	assert_int_equal(take(f, MIDNIGHT, "z", HOUR, 2, 1, NULL),
+	    PROB_RATE_LIMITED);
+	assert_int_equal(take(f, MIDNIGHT, "y", HOUR, 2, 1, NULL), PROB_NONE);
+	/* A window the slots cannot cut is refused as an internal error. */
+	assert_int_equal(take(f, MIDNIGHT, "x", 3601, 2, 1, NULL),
+	    PROB_SERVER_INTERNAL);
+}
+
 /* Random arrivals, checked against a brute-force count: never more than
  * max in any window, Retry-After is enough, and the window is not much
  * stricter than the exact one (at most one slot's worth early). */
@@ -294,6 +320,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_slides, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_counts_nothing,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_record_from_ahead, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_random_schedule, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_new_accounts, setup,
