@@ -193,6 +193,13 @@ outbox_record(struct server *srv, const char *id, time_t now, int res,
 		m.sent_at = res == SMS_SENT ? now : 0;
 		explicit_bzero(m.sealed, sizeof(m.sealed));
 		m.sealedlen = 0;
+		/* Done with: its entries of the lease and of the queueing. */
+		if (store_due_del(srv->st, m.next_try, m.id) == STORE_ERR ||
+		    store_due_del(srv->st, m.created + outbox_lease_time(srv),
+		    m.id) == STORE_ERR) {
+			store_abort(srv->st);
+			return -1;
+		}
 	} else {
 		backoff = 1L << (m.attempts < 6 ? m.attempts : 6);
 		m.next_try = now + (backoff < BACKOFF_MAX ? backoff :
@@ -254,10 +261,10 @@ outbox_retry(struct server *srv, time_t now, int max)
 		return 0;
 	if (max > OUTBOX_RETRY_MAX)
 		max = OUTBOX_RETRY_MAX;
-	if (store_begin(srv->st) != STORE_OK)
+	/* A read outside a transaction, holding no lock past the call: each
+	 * entry is taken again in its lease's transaction. */
+	if ((n = store_due_peek(srv->st, now, ids, when, max)) < 0)
 		return -1;
-	n = store_due_peek(srv->st, now, ids, when, max);
-	store_abort(srv->st);
 	for (i = 0; i < n; i++)
 		outbox_send(srv, ids[i], when[i], now);
 	return n;

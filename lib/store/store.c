@@ -821,7 +821,7 @@ store_due_peek(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
 	DBT	 key, data;
 	int	 rc, n = 0;
 
-	if (st->deadlock || st->failed)
+	if (st->txn != NULL && (st->deadlock || st->failed))
 		return STORE_ERR;
 	memset(&key, 0, sizeof(key));
 	memset(&data, 0, sizeof(data));

@@ -146,9 +146,9 @@ int	 store_due_add(struct store *, int64_t when, const char *id);
 int	 store_due_take(struct store *, int64_t now, char ids[][SMS_ID_MAX],
 	    int max);
 
-/* The retry index read without removing: up to max entries due by now,
- * oldest first, with their times; store_due_del removes one entry
- * (STORE_NOTFOUND when another process did). */
+/* The retry index read without removing (in a transaction or outside
+ * any): up to max entries due by now, oldest first, with their times;
+ * store_due_del removes one entry (STORE_NOTFOUND when there is none). */
 int	 store_due_peek(struct store *, int64_t now, char ids[][SMS_ID_MAX],
 	    int64_t *when, int max);
 int	 store_due_del(struct store *, int64_t when, const char *id);
