@@ -10,6 +10,7 @@ static const struct program prog = {
 	.post = acme_challenge_post,
 	.init = acme_sms_init,
 	.after = acme_challenge_after,
+	.idle = acme_challenge_idle,
 };
 
 int

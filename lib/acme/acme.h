@@ -18,6 +18,7 @@ enum prob	 acme_finalize(struct req *);
 enum prob	 acme_authz_post(struct req *);
 enum prob	 acme_challenge_post(struct req *);
 void		 acme_challenge_after(struct req *);
+void		 acme_challenge_idle(struct server *);
 enum prob	 acme_cert_post(struct req *);
 enum prob	 acme_revoke(struct req *);
 enum prob	 acme_crl(struct req *);

@@ -7,6 +7,7 @@
 #include "crypt.h"
 #include "jws.h"
 #include "json.h"
+#include "ratelimit.h"
 
 /* 1 when s is a plain addr-spec: local@domain, nothing else. */
 static int
@@ -162,6 +163,7 @@ acme_account_new(struct req *r)
 	json_object	*pl;
 	char		 id[ID_LEN + 1];
 	int		 only = 0, rc;
+	enum prob	 p;
 
 	if ((pl = jws_payload_object(r->jws)) == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
@@ -177,7 +179,10 @@ acme_account_new(struct req *r)
 	if (only)
 		return resp_fail(r, PROB_ACCOUNT_DOES_NOT_EXIST, "no account "
 		    "exists for this key");
-	return account_create(r, pl);
+	if ((p = limit_accounts(r, 0)) != PROB_NONE ||
+	    (p = account_create(r, pl)) != PROB_NONE)
+		return p;
+	return limit_accounts(r, 1);
 }
 
 /* Invalidate the account's pending orders when it is deactivated. */

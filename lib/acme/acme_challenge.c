@@ -69,13 +69,16 @@ chall_limits(struct req *r, const struct order *o)
 	    "SMS per number per day")) != PROB_NONE ||
 	    (p = limit_take(r, acct, 3600, r->cfg->limit_account_hour,
 	    "SMS per account per hour")) != PROB_NONE ||
+	    (p = limit_take(r, acct, 86400, r->cfg->limit_account_day,
+	    "SMS per account per day")) != PROB_NONE ||
 	    (p = limit_take(r, pfx, 3600, r->cfg->limit_prefix_hour,
 	    "SMS per number range per hour")) != PROB_NONE ||
 	    (p = limit_take(r, "g", 3600, r->cfg->limit_global_hour,
 	    "SMS of this service per hour")) != PROB_NONE)
 		return p;
 	if (limit_add(r, num, 3600) || limit_add(r, num, 86400) ||
-	    limit_add(r, acct, 3600) || limit_add(r, pfx, 3600) ||
+	    limit_add(r, acct, 3600) || limit_add(r, acct, 86400) ||
+	    limit_add(r, pfx, 3600) ||
 	    limit_add(r, "g", 3600))
 		return PROB_SERVER_INTERNAL;
 	return PROB_NONE;
@@ -225,8 +228,6 @@ acme_challenge_after(struct req *r)
 	int		 res;
 
 	res = outbox_deliver(r->srv, r->sms_id, r->now);
-	/* Then a few earlier messages whose sends failed and are due. */
-	outbox_retry(r->srv, r->now, 2);
 	if (res != SMS_PERMANENT)
 		return;
 	if (path_id(r, "/chall/", id, &rest) != PROB_NONE ||
@@ -235,4 +236,13 @@ acme_challenge_after(struct req *r)
 	if (store_order_get(r->st, id, &o) == STORE_OK)
 		chall_reply(r, &o);
 	store_abort(r->st);
+}
+
+/* After every answer of the program, whatever the request was: a few
+ * messages of the retry index that are due (failed sends, and sends that
+ * a process did not live to make). */
+void
+acme_challenge_idle(struct server *srv)
+{
+	outbox_retry(srv, time(NULL), 4);
 }

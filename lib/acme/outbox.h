@@ -9,15 +9,18 @@
 struct order;
 struct server;
 
-/* Queue the SMS of the order's current send in the open transaction;
- * id gets the message id. -1 on failure. */
+/* Queue the SMS of the order's current send in the open transaction,
+ * with its retry index entry; id gets the message id. -1 on failure. */
 int	outbox_queue(struct server *, struct order *, const char *text,
 	    time_t now, char *id);
 /* Deliver one queued message now (its own transactions). Returns
- * enum sms_result, or -1 when it was not due or not deliverable. */
+ * enum sms_result, or -1 when it was not due, not deliverable, or no
+ * longer waited for (then it is dropped). */
 int	outbox_deliver(struct server *, const char *id, time_t now);
-/* Retry up to max failed messages that are due (the retry index, no
- * scan): what later requests do. The number taken, or -1. */
+/* Deliver up to max messages of the retry index that are due (failed
+ * sends, and sends that a process did not live to make), each after
+ * checking that its challenge still waits for it; what every request to
+ * a program that sends does. The number of index entries taken, or -1. */
 int	outbox_retry(struct server *, time_t now, int max);
 /* Deliver every due message: the number handed over, or -1. */
 int	outbox_flush(struct server *, time_t now, int *failed);

@@ -45,6 +45,11 @@ static const struct {
 	{ L(limit_prefix_hour, 1, 100000000) },
 	{ L(limit_global_hour, 1, 100000000) },
 	{ L(limit_orders_hour, 1, 100000000) },
+	/* Against a crowd. */
+	{ L(limit_account_day, 1, 100000000) },
+	{ L(limit_new_accounts_addr_hour, 1, 1000000) },
+	{ L(limit_new_accounts_addr_day, 1, 1000000) },
+	{ L(limit_new_accounts_hour, 1, 100000000) },
 	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
 #undef S
 #undef L
@@ -89,10 +94,15 @@ config_defaults(struct config *c)
 	c->sms_resend_interval = RESEND_INTERVAL;
 	c->limit_number_hour = 5;
 	c->limit_number_day = 10;
-	c->limit_account_hour = 500;
+	c->limit_account_hour = 50;
 	c->limit_prefix_hour = 100;
 	c->limit_global_hour = 5000;
 	c->limit_orders_hour = 1000;
+	/* Against a crowd: see idprover.conf(5) for the reasoning. */
+	c->limit_account_day = 200;
+	c->limit_new_accounts_addr_hour = 10;
+	c->limit_new_accounts_addr_day = 30;
+	c->limit_new_accounts_hour = 300;
 	strcpy(c->templates, TEMPLATE_DIR);
 }
 

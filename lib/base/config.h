@@ -35,6 +35,11 @@ struct config {
 	long	 limit_number_hour, limit_number_day, limit_account_hour;
 	long	 limit_prefix_hour, limit_global_hour;
 	long	 limit_orders_hour;
+	/* Against a crowd (sliding windows): SMS per account per day, new
+	 * accounts per client address per hour and day, and in all. */
+	long	 limit_account_day;
+	long	 limit_new_accounts_addr_hour, limit_new_accounts_addr_day;
+	long	 limit_new_accounts_hour;
 	char	 relay_directory[URL_MAX];	/* the ACME server it uses */
 	char	 relay_cafile[PATH_LEN];	/* TLS trust for that server */
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */

@@ -308,6 +308,8 @@ serve(const struct program *prog)
 		req_handle(&r, prog);
 		req_free(&r);
 		store_idle(server.st);
+		if (prog->idle != NULL)
+			prog->idle(&server);
 		alarm(0);
 	}
 	store_close(server.st);

@@ -79,6 +79,7 @@ struct program {
 	enum prob	(*post)(struct req *);	/* verified JWS in req->jws */
 	int		(*init)(struct server *);
 	void		(*after)(struct req *);	/* after the commit */
+	void		(*idle)(struct server *); /* after each answer */
 };
 
 /* Run the request loop of a program: returns the exit status. */

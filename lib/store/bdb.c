@@ -86,6 +86,13 @@ static int	bdb_kv_prune(struct store *st, int d, long max, long *removed,
 		    const void *v, size_t vlen, void *arg), void *arg);
 static int	bdb_kv_put(struct store *st, int d, const void *k, size_t klen,
 		    const void *v, size_t vlen);
+static int	bdb_due_peek(struct store *st, int64_t now,
+		    char ids[][SMS_ID_MAX], int64_t *when, int max);
+static int	bdb_due_del(struct store *st, int64_t when, const char *id);
+static int	bdb_window_get(struct store *st, const char *key,
+		    struct window *w);
+static int	bdb_window_put(struct store *st, const char *key,
+		    const struct window *w);
 static int	bdb_nest_begin(struct store *st);
 static int	bdb_nest_end(struct store *st, int keep);
 static int	bdb_meta_above(struct store *st, const char *key, uint64_t floor,
@@ -866,20 +873,28 @@ bdb_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
 }
 
 /* The retry index: time (big-endian) then the message id, so that the
- * due ones come first. Only failed sends are indexed. */
+ * due ones come first. Every queued message has an entry at or after
+ * the time it is due (its lease, or its next try after a failure). */
+static void
+store_due_key(unsigned char *key, int64_t when, const char *id, size_t n)
+{
+	uint64_t	 t = (uint64_t)when;
+	int		 i;
+
+	for (i = 7; i >= 0; i--, t >>= 8)
+		key[i] = (unsigned char)t;
+	memcpy(key + 8, id, n);
+}
+
 static int
 bdb_due_add(struct store *st, int64_t when, const char *id)
 {
 	unsigned char	 key[8 + SMS_ID_MAX];
-	uint64_t	 t = (uint64_t)when;
 	size_t		 n = strlen(id);
-	int		 i;
 
 	if (n >= SMS_ID_MAX)
 		return STORE_ERR;
-	for (i = 7; i >= 0; i--, t >>= 8)
-		key[i] = (unsigned char)t;
-	memcpy(key + 8, id, n);
+	store_due_key(key, when, id, n);
 	return store_put(st, DB_DUE, key, 8 + n, "", 0, 0);
 }
 
@@ -915,6 +930,71 @@ err:
 	if (c != NULL)
 		c->close(c);
 	return STORE_ERR;
+}
+
+static int
+bdb_due_peek(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+    int64_t *when, int max)
+{
+	DBC	*c = NULL;
+	DBT	 key, data;
+	int	 rc, n = 0;
+
+	if (st->txn != NULL && (st->deadlock || st->failed))
+		return STORE_ERR;
+	memset(&key, 0, sizeof(key));
+	memset(&data, 0, sizeof(data));
+	if ((rc = st->db[DB_DUE]->cursor(st->db[DB_DUE], st->txn, &c, 0)) != 0)
+		goto err;
+	while (n < max && (rc = c->get(c, &key, &data, DB_NEXT)) == 0) {
+		if (key.size <= 8 || key.size >= 8 + SMS_ID_MAX)
+			continue;
+		if ((when[n] = store_be64(key.data)) > now)
+			break;
+		memcpy(ids[n], (char *)key.data + 8, key.size - 8);
+		ids[n++][key.size - 8] = '\0';
+	}
+	if (rc != 0 && rc != DB_NOTFOUND)
+		goto err;
+	c->close(c);
+	return n;
+err:
+	store_note(st, __func__, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
+static int
+bdb_due_del(struct store *st, int64_t when, const char *id)
+{
+	unsigned char	 key[8 + SMS_ID_MAX];
+	size_t		 n = strlen(id);
+
+	if (n >= SMS_ID_MAX)
+		return STORE_ERR;
+	store_due_key(key, when, id, n);
+	return store_del(st, DB_DUE, key, 8 + n);
+}
+
+static int
+bdb_window_get(struct store *st, const char *key, struct window *w)
+{
+	size_t	 got;
+	int	 rc;
+
+	rc = store_get(st, DB_COUNTERS, key, strlen(key), w, sizeof(*w), &got);
+	if (rc == STORE_OK && got != sizeof(*w))
+		rc = STORE_NOTFOUND;
+	if (rc == STORE_NOTFOUND)
+		memset(w, 0, sizeof(*w));
+	return rc;
+}
+
+static int
+bdb_window_put(struct store *st, const char *key, const struct window *w)
+{
+	return store_put(st, DB_COUNTERS, key, strlen(key), w, sizeof(*w), 0);
 }
 
 static int
@@ -991,15 +1071,17 @@ static int
 store_counter_expired(struct store *st, const void *k, size_t klen,
     const void *v, size_t vlen, void *arg)
 {
-	struct counter	 c;
+	int64_t	 end;
 
 	(void)st;
 	(void)k;
 	(void)klen;
-	if (vlen != sizeof(c))
+	/* A fixed-window counter or a sliding window: both start with the
+	 * time they live until. */
+	if (vlen != sizeof(struct counter) && vlen != sizeof(struct window))
 		return 1;
-	memcpy(&c, v, sizeof(c));
-	return c.window_end < *(const int64_t *)arg;
+	memcpy(&end, v, sizeof(end));
+	return end < *(const int64_t *)arg;
 }
 
 /* Orders that can no longer lead to a certificate, a day after expiry,
@@ -1272,6 +1354,10 @@ static const struct store_engine bdb_engine = {
 	.meta_next = bdb_meta_next,
 	.meta_above = bdb_meta_above,
 	.nest_begin = bdb_nest_begin,
+	.due_peek = bdb_due_peek,
+	.due_del = bdb_due_del,
+	.window_get = bdb_window_get,
+	.window_put = bdb_window_put,
 	.nest_end = bdb_nest_end,
 	.nonce_use = bdb_nonce_use,
 	.order_get = bdb_order_get,

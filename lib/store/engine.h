@@ -48,6 +48,12 @@ struct store_engine {
 	int	(*meta_above)(struct store *st, const char *key, uint64_t floor,
 		    uint64_t *value);
 	int	(*nest_begin)(struct store *st);
+	int	(*due_peek)(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+		    int64_t *when, int max);
+	int	(*due_del)(struct store *st, int64_t when, const char *id);
+	int	(*window_get)(struct store *st, const char *key, struct window *w);
+	int	(*window_put)(struct store *st, const char *key,
+		    const struct window *w);
 	int	(*nest_end)(struct store *st, int keep);
 	int	(*meta_next)(struct store *st, const char *key,
 		    uint64_t *value);

@@ -279,3 +279,28 @@ store_nest_end(struct store *st, int keep)
 {
 	return store_engine_of(st)->nest_end(st, keep);
 }
+
+int
+store_due_peek(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+    int64_t *when, int max)
+{
+	return store_engine_of(st)->due_peek(st, now, ids, when, max);
+}
+
+int
+store_due_del(struct store *st, int64_t when, const char *id)
+{
+	return store_engine_of(st)->due_del(st, when, id);
+}
+
+int
+store_window_get(struct store *st, const char *key, struct window *w)
+{
+	return store_engine_of(st)->window_get(st, key, w);
+}
+
+int
+store_window_put(struct store *st, const char *key, const struct window *w)
+{
+	return store_engine_of(st)->window_put(st, key, w);
+}

@@ -151,6 +151,29 @@ int	 store_due_add(struct store *, int64_t when, const char *id);
 int	 store_due_take(struct store *, int64_t now, char ids[][SMS_ID_MAX],
 	    int max);
 
+/* The retry index read without removing (in a transaction or outside
+ * any): up to max entries due by now, oldest first, with their times;
+ * store_due_del removes one entry (STORE_NOTFOUND when there is none). */
+int	 store_due_peek(struct store *, int64_t now, char ids[][SMS_ID_MAX],
+	    int64_t *when, int max);
+int	 store_due_del(struct store *, int64_t when, const char *id);
+
+/* A sliding window of a rate limit: time is cut into slots, each
+ * counting its events and keeping when the latest came (seconds into
+ * the slot); slot j is at index j % WINDOW_SLOTS. The record lives
+ * (prune) until expires. */
+#define WINDOW_SLOTS	61
+struct window {
+	int64_t		 expires;	/* first, as in every counter record */
+	int64_t		 slot;		/* the latest slot counted */
+	uint32_t	 n[WINDOW_SLOTS];
+	uint16_t	 last[WINDOW_SLOTS];
+};
+/* STORE_NOTFOUND (and *w zeroed) when there is none. */
+int	 store_window_get(struct store *, const char *key, struct window *);
+int	 store_window_put(struct store *, const char *key,
+	    const struct window *);
+
 /* Add n to a counter that lives until window_end; *value gets the sum. */
 int	 store_count(struct store *, const char *key, int64_t window_end,
 	    int n, long *value);
