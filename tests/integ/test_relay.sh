@@ -65,14 +65,19 @@ check "Content-Security-Policy default-src 'self'" \
     header_has page content-security-policy "default-src 'self'"
 check "X-Frame-Options DENY" header_has page x-frame-options DENY
 check "Cache-Control no-store" header_has page cache-control no-store
+check "Strict-Transport-Security" header_has page strict-transport-security \
+    'max-age=[0-9]'
 check "the session cookie is HttpOnly" header_has page set-cookie \
-    'idp_relay=.*HttpOnly'
+    '__Host-idp_relay=.*HttpOnly'
 check "the session cookie is Secure" header_has page set-cookie \
-    'idp_relay=.*Secure'
+    '__Host-idp_relay=.*Secure'
 check "the session cookie is SameSite=Strict" header_has page set-cookie \
-    'idp_relay=.*SameSite=Strict'
-check "the session cookie has Path=/relay" header_has page set-cookie \
-    'idp_relay=.*Path=/relay;'
+    '__Host-idp_relay=.*SameSite=Strict'
+check "the session cookie is __Host-: Path=/, no Domain" sh -c \
+    "grep -qi '^set-cookie: __Host-idp_relay=.*Path=/;' '$tmp/page.h' &&
+    ! grep -qi '^set-cookie:.*domain=' '$tmp/page.h'"
+check "no Replay-Nonce and no Link on a page" sh -c \
+    "! grep -qi '^replay-nonce:\|^link:' '$tmp/page.h'"
 check "no inline script on the page" sh -c "! grep -qi '<script' \
     '$tmp/page.b'"
 check "the number form carries a CSRF token" \
@@ -129,7 +134,7 @@ curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" -D "$tmp/nocookie.h" \
     -o /dev/null --data "csrf=$csrf&action=start&tn=12025550199" "$base"
 check "a post without a session starts one and does nothing" sh -c \
     "grep -q '^HTTP/[0-9.]* 303' '$tmp/nocookie.h' &&
-    grep -qi '^set-cookie: idp_relay=' '$tmp/nocookie.h'"
+    grep -qi '^set-cookie: __Host-idp_relay=' '$tmp/nocookie.h'"
 req code --data "csrf=$csrf&action=code&code=123456" "$base"
 req after "$base"
 check "a code before a number is refused in words" body_has after \
