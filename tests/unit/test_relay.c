@@ -142,9 +142,11 @@ request(struct fx *f, const char *method, const char *path,
 		assert_int_equal(relay_error(&r), 0);
 	a->status = r.status;
 	n = r.hdr.len < sizeof(a->hdr) - 1 ? r.hdr.len : sizeof(a->hdr) - 1;
+	assert_true(n > 0);	/* every answer has its headers */
 	memcpy(a->hdr, r.hdr.p, n);
-	a->out = calloc(1, r.out.len + 1);
-	memcpy(a->out, r.out.p, r.out.len);
+	assert_non_null(a->out = calloc(1, r.out.len + 1));
+	if (r.out.len > 0)
+		memcpy(a->out, r.out.p, r.out.len);
 	if ((c = strstr(a->hdr, "Set-Cookie: ")) != NULL)
 		snprintf(a->cookie, sizeof(a->cookie), "%.*s",
 		    (int)strcspn(c + 12, ";"), c + 12);
