@@ -88,6 +88,7 @@ struct program {
 	enum prob	(*post)(struct req *);	/* verified JWS in req->jws */
 	int		(*init)(struct server *);
 	void		(*after)(struct req *);	/* after the commit */
+	void		(*idle)(struct server *); /* after each answer */
 	/* The rest is for programs that are not ACME resources (the relay
 	 * page); left zero, a program behaves as every ACME resource does. */
 	enum body	 body;		/* what a POST carries */
@@ -100,8 +101,6 @@ struct program {
 	/* Render r->prob instead of a problem document (NULL: problem_write);
 	 * -1 when it could not (a problem document is sent instead). */
 	int		(*error)(struct req *);
-	/* Housekeeping between requests, after store_idle. */
-	void		(*idle)(struct server *);
 };
 
 /* Run the request loop of a program: returns the exit status. */
