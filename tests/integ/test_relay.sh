@@ -8,6 +8,9 @@
 set -u
 
 top=${IDP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# The harness's functions (idp_stop, idp_start); the TAP helpers below
+# are this file's own.
+. "$top/tests/integ/lib.sh"
 base=https://localhost:$IDP_PORT/relay
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_relay.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -186,7 +189,6 @@ fi
 
 # --- Behind a proxy (trusted_proxies): the server again, trusting
 # loopback to name the client in X-Forwarded-For.
-. "$top/tests/integ/lib.sh"
 idp_stop
 cat > "$IDP_ROOT/proxy.conf" <<'JSON'
 { "trusted_proxies": [ "127.0.0.0/8", "::1" ],
