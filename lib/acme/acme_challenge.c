@@ -238,11 +238,19 @@ acme_challenge_after(struct req *r)
 	store_abort(r->st);
 }
 
-/* After every answer of the program, whatever the request was: a few
- * messages of the retry index that are due (failed sends, and sends that
- * a process did not live to make). */
+/* After the program's answers, whatever the request was: a few messages
+ * of the retry index that are due (failed sends, and sends that a process
+ * did not live to make). */
 void
 acme_challenge_idle(struct server *srv)
 {
-	outbox_retry(srv, time(NULL), 4);
+	static time_t	 next;
+	time_t		 now = time(NULL);
+
+	/* At most once a second: under load the index is read once for many
+	 * answers, and a message waits at most a second longer. */
+	if (now < next)
+		return;
+	next = now + 1;
+	outbox_retry(srv, now, 4);
 }

@@ -74,6 +74,11 @@
 #define RELAY_CODES_HOUR	30		/* codes entered per client/hour */
 #define RELAY_SESSIONS_HOUR	60		/* new sessions per client/hour */
 #define CHAIN_PEM_MAX		16384		/* a certificate chain in PEM */
+/* The client address behind trusted proxies (lib/base/fwd.c). */
+#define PROXIES_MAX		16		/* trusted_proxies entries */
+#define FWD_HEADER_MAX		4096		/* Forwarded/X-Forwarded-For read */
+#define FWD_HOPS_MAX		32		/* hops looked at, from the right */
+#define FWD_VALUE_MAX		64		/* one hop's address text */
 #define TEMPLATE_OUT_MAX	(256 * 1024)	/* a rendered page */
 #define TEMPLATE_VARS_MAX	40		/* values given to one render */
 #define TEMPLATE_NAME_MAX	32		/* a {{name}} */

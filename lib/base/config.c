@@ -18,7 +18,7 @@
 #define DEFAULT_TEMPLATE "{platform} verification code: {code}. Valid " \
 	"{minutes} min. Enter it only in {platform}.\n{link}"
 
-enum ctype { C_STR, C_LONG, C_PREFIXES };
+enum ctype { C_STR, C_LONG, C_PREFIXES, C_PROXIES };
 
 static const struct {
 	const char	*key;
@@ -51,6 +51,8 @@ static const struct {
 	{ L(limit_new_accounts_addr_day, 1, 1000000) },
 	{ L(limit_new_accounts_hour, 1, 100000000) },
 	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
+	/* The client address behind proxies (config_proxies). */
+	{ "trusted_proxies", C_PROXIES, 0, 0, 0, 0 }, { S(proxy_header) },
 #undef S
 #undef L
 };
@@ -128,6 +130,45 @@ config_prefixes(struct config *c, json_object *v, char *err, size_t errsz)
 	return 0;
 }
 
+/* trusted_proxies: addresses or CIDR ranges, IPv4 or IPv6. */
+static int
+config_proxies(struct config *c, json_object *v, char *err, size_t errsz)
+{
+	size_t		 i, n;
+	json_object	*e;
+
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) > PROXIES_MAX)
+		return config_err(err, errsz, "trusted_proxies: must be an "
+		    "array of at most %d addresses or CIDR ranges",
+		    PROXIES_MAX);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(v, i);
+		if (!json_object_is_type(e, json_type_string) ||
+		    fwd_cidr(json_object_get_string(e), &c->proxies[i]) == -1)
+			return config_err(err, errsz, "trusted_proxies[%zu]: "
+			    "not an address or a CIDR range (such as "
+			    "192.0.2.0/24 or 2001:db8::/32, host bits zero)",
+			    i);
+	}
+	c->nproxies = n;
+	return 0;
+}
+
+/* proxy_header goes with trusted_proxies: neither makes sense alone. */
+static int
+config_check_proxies(struct config *c, char *err, size_t errsz)
+{
+	c->proxy_kind = fwd_header_kind(c->proxy_header);
+	if (c->proxy_header[0] != '\0' && c->proxy_kind == FWD_NONE)
+		return config_err(err, errsz, "proxy_header: must be "
+		    "Forwarded or X-Forwarded-For");
+	if (c->nproxies > 0 && c->proxy_kind == FWD_NONE)
+		return config_err(err, errsz, "trusted_proxies: needs "
+		    "proxy_header (the header the proxies write)");
+	return 0;
+}
+
 /* Apply one key of the file. */
 static int
 config_key(struct config *c, const char *k, json_object *v, char *err,
@@ -143,6 +184,8 @@ config_key(struct config *c, const char *k, json_object *v, char *err,
 		return config_err(err, errsz, "%s: unknown key", k);
 	if (keys[i].type == C_PREFIXES)
 		return config_prefixes(c, v, err, errsz);
+	if (keys[i].type == C_PROXIES)
+		return config_proxies(c, v, err, errsz);
 	if (keys[i].type == C_STR) {
 		if (!json_object_is_type(v, json_type_string))
 			return config_err(err, errsz, "%s: must be a string", k);
@@ -273,6 +316,8 @@ config_check(struct config *c, char *err, size_t errsz)
 	if (c->cert_days > c->cert_max_days)
 		return config_err(err, errsz, "cert_days: larger than "
 		    "cert_max_days");
+	if (config_check_proxies(c, err, errsz) == -1)
+		return -1;
 	if (strstr(c->sms_template, "{code}") == NULL)
 		return config_err(err, errsz, "sms_template: must contain "
 		    "{code}");

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "bounds.h"
+#include "fwd.h"
 
 #define PATH_LEN	512
 #define PREFIXES_MAX	32
@@ -45,6 +46,11 @@ struct config {
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */
 	char	 relay_db[PATH_LEN];
 	char	 templates[PATH_LEN];
+	/* The client address behind a TLS-terminating proxy (the relay). */
+	struct cidr	 proxies[PROXIES_MAX];	/* trusted_proxies */
+	size_t		 nproxies;
+	char		 proxy_header[32];	/* "Forwarded", "X-Forwarded-For" */
+	enum fwd_header	 proxy_kind;		/* ... as parsed */
 };
 
 /* Load the configuration from file (NULL: IDPROVER_CONF, else

@@ -1,19 +1,22 @@
-/* The relay's own store: a Berkeley DB environment apart from the CA's
- * (config relay_db), holding the relay's sessions, the certificate chains
- * they obtained and per-client counters. Records are fixed-layout and
- * checked on read; one transaction per request. */
+/* The relay's own store: an environment apart from the CA's (config
+ * relay_db), holding the relay's sessions, the certificate chains they
+ * obtained and per-client counters (lib/store/window.h). Records are
+ * fixed-layout and checked on read; serve() runs one transaction per
+ * request around them. */
 #ifndef SESSION_H
 #define SESSION_H
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bounds.h"
+#include "store.h"
 
-#define SESSION_OK		 0
-#define SESSION_NOTFOUND	 1
-#define SESSION_ERR		-1
+/* The cookie: __Host- makes the browser refuse it unless it is Secure,
+ * for Path=/ and without Domain (RFC 6265bis 4.1.3.2). */
+#define SESSION_COOKIE		"__Host-idp_relay"
 
-#define SESSION_COOKIE		"idp_relay"
+/* The databases of the environment. */
+enum sdb { SDB_SESSIONS, SDB_CHAINS, SDB_COUNTERS, SDB__MAX };
 
 /* Where the user is in the enrolment. */
 enum sess_state {
@@ -44,45 +47,29 @@ struct session {
 	char		 cert_expiry[48];
 };
 
-struct session_db;
-
 /* Open the environment in dir, creating it (mode 0700; the parent must
- * exist) and recovering after a process died mid-transaction
- * (DB_REGISTER | DB_RECOVER). NULL on failure (logged). */
-struct session_db	*session_open(const char *dir);
-void			 session_close(struct session_db *);
+ * exist) and recovering after a process died mid-transaction. NULL on
+ * failure (logged). store_close releases it. */
+struct store	*session_open(const char *dir);
 
-/* Transactions: one at a time per handle. After a deadlock every call
- * fails until session_abort; session_retry then says so. Commits are
- * durable. */
-int	 session_begin(struct session_db *);
-int	 session_commit(struct session_db *);
-void	 session_abort(struct session_db *);
-int	 session_retry(const struct session_db *);
-
-/* The session of id (SESSION_ID_LEN characters), stored under the
- * SHA-256 of the id so that the database holds no usable cookie. A
- * session whose expires is at or before now is SESSION_NOTFOUND. */
-int	 session_get(struct session_db *, const char *id, int64_t now,
+/* In the caller's transaction. The session of id (SESSION_ID_LEN
+ * characters), stored under the SHA-256 of the id so that the database
+ * holds no usable cookie. A session whose expires is at or before now is
+ * STORE_NOTFOUND. Results are STORE_OK, STORE_NOTFOUND or STORE_ERR. */
+int	 session_get(struct store *, const char *id, int64_t now,
 	    struct session *);
-int	 session_put(struct session_db *, const char *id,
-	    const struct session *);
+int	 session_put(struct store *, const char *id, const struct session *);
+/* Remove a session and its chain (a session id given up). */
+int	 session_del(struct store *, const char *id);
 /* The chain obtained by a session: pem (NUL-terminated, at most
  * CHAIN_PEM_MAX octets) is copied in or out. */
-int	 session_chain_get(struct session_db *, const char *id, char *pem,
+int	 session_chain_get(struct store *, const char *id, char *pem,
 	    size_t pemsz);
-int	 session_chain_put(struct session_db *, const char *id,
-	    const char *pem);
-
-/* Add n to the counter key for the window ending at window_end (a
- * counter of an older window starts again from 0); *value gets the
- * sum. n == 0 only reads. */
-int	 session_count(struct session_db *, const char *key,
-	    int64_t window_end, int n, long *value);
+int	 session_chain_put(struct store *, const char *id, const char *pem);
 
 /* In its own transaction: remove at most max expired sessions (with
- * their chains) and counters of past windows. *removed gets the count. */
-int	 session_prune(struct session_db *, int64_t now, int max,
-	    long *removed);
+ * their chains) and counters that hold nothing any more. *removed gets
+ * the count. */
+int	 session_prune(struct store *, int64_t now, int max, long *removed);
 
 #endif

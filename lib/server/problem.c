@@ -115,3 +115,24 @@ problem_write(struct req *r)
 	r->ctype = "application/problem+json";
 	return 0;
 }
+
+enum prob
+problem_parse(const char *type, int status)
+{
+	static const char	 urn[] = "urn:ietf:params:acme:error:";
+	enum prob		 p, found = PROB_SERVER_INTERNAL;
+
+	if (type == NULL)
+		return PROB_SERVER_INTERNAL;
+	if (strncmp(type, urn, sizeof(urn) - 1) == 0)
+		type += sizeof(urn) - 1;
+	for (p = PROB_NONE + 1; p < PROB__MAX; p++) {
+		if (strcmp(probs[p].type, type) != 0)
+			continue;
+		if (status == 0 || probs[p].status == status)
+			return p;
+		if (found == PROB_SERVER_INTERNAL)
+			found = p;
+	}
+	return found;
+}

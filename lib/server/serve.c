@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +26,17 @@
 #define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
 
 static struct server	 server;
+
+/* What each kind of POST body must be: its media type, whether
+ * parameters may follow it (RFC 9110 8.3.1), its cap. */
+static const struct {
+	const char	*ctype;
+	int		 params;
+	size_t		 max;
+} bodies[BODY__MAX] = {
+	[BODY_JWS] = { "application/jose+json", 0, BODY_MAX },
+	[BODY_FORM] = { "application/x-www-form-urlencoded", 1, FORM_MAX },
+};
 
 static void
 req_reset(struct req *r)
@@ -43,6 +55,7 @@ req_reset(struct req *r)
 	r->durable = 0;
 	r->keep = 0;
 	r->after_commit = 0;
+	r->no_retry = 0;
 }
 
 static void
@@ -69,16 +82,18 @@ req_method(const char *m)
 	return METHOD_OTHER;
 }
 
-/* The request URI below the local prefix, and the URL a JWS must name. */
+/* The request URI below the root (the local prefix), and the URL a JWS
+ * must name. A page also owns the root itself and a query after it. */
 static enum prob
-req_path(struct req *r)
+req_path(struct req *r, const struct program *prog)
 {
 	const char	*uri = fcgi_param("REQUEST_URI");
-	size_t		 plen = strlen(r->cfg->local_prefix);
+	size_t		 plen = strlen(r->srv->root);
 	int		 n;
 
-	if (uri == NULL || strncmp(uri, r->cfg->local_prefix, plen) != 0 ||
-	    uri[plen] != '/')
+	if (uri == NULL || strncmp(uri, r->srv->root, plen) != 0 ||
+	    (uri[plen] != '/' && !(prog->page && (uri[plen] == '\0' ||
+	    uri[plen] == '?'))))
 		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
 	r->path = uri + plen;
 	n = snprintf(r->url, sizeof(r->url), "%s%s", r->cfg->base_url,
@@ -88,27 +103,45 @@ req_path(struct req *r)
 	return PROB_NONE;
 }
 
+/* 1 when the Content-Type ct is what a body of kind b must be. */
+static int
+req_ctype(const char *ct, enum body b)
+{
+	size_t	 n = strlen(bodies[b].ctype);
+
+	if (ct == NULL)
+		return 0;
+	if (!bodies[b].params)
+		return strcmp(ct, bodies[b].ctype) == 0;
+	if (strncasecmp(ct, bodies[b].ctype, n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 /* Read exactly CONTENT_LENGTH octets, refusing what is over the cap. */
 static enum prob
-req_body(struct req *r)
+req_body(struct req *r, enum body b)
 {
 	const char	*cl = fcgi_param("CONTENT_LENGTH");
 	const char	*ct = fcgi_param("CONTENT_TYPE");
 	char		*end;
 	unsigned long	 n;
 
-	if (ct == NULL || strcmp(ct, "application/jose+json") != 0)
+	if (!req_ctype(ct, b))
 		return resp_fail(r, PROB_MEDIA_TYPE, "Content-Type must be "
-		    "application/jose+json");
+		    "%s", bodies[b].ctype);
 	errno = 0;
 	if (cl == NULL || cl[0] < '0' || cl[0] > '9' ||
 	    (n = strtoul(cl, &end, 10), errno != 0) || *end != '\0' ||
 	    n == 0)
 		return resp_fail(r, PROB_MALFORMED, "a body with a "
 		    "Content-Length is required");
-	if (n > BODY_MAX)
+	if (n > bodies[b].max)
 		return resp_fail(r, PROB_TOO_LARGE, "the body is larger than "
-		    "%d octets", BODY_MAX);
+		    "%zu octets", bodies[b].max);
 	if ((r->body = malloc(n + 1)) == NULL)
 		return PROB_SERVER_INTERNAL;
 	if (fcgi_read(r->body, n) != (ssize_t)n)
@@ -126,12 +159,15 @@ req_allow(struct req *r, unsigned methods)
 	    methods & M_HEAD ? "HEAD, " : "", methods & M_POST ? "POST" : "");
 }
 
-/* 1 when the program owns the request path. */
+/* 1 when the program owns the request path (a NULL path: all of them). */
 static int
 req_owned(const struct req *r, const struct program *prog)
 {
-	size_t	 n = strlen(prog->path);
+	size_t	 n;
 
+	if (prog->path == NULL)
+		return 1;
+	n = strlen(prog->path);
 	if (n > 0 && prog->path[n - 1] == '/')
 		return strncmp(r->path, prog->path, n) == 0 && r->path[n] != '\0';
 	return strcmp(r->path, prog->path) == 0;
@@ -144,7 +180,7 @@ req_check(struct req *r, const struct program *prog)
 	static const unsigned bits[] = { M_GET, M_HEAD, M_POST, 0 };
 	enum prob	 p;
 
-	if ((p = req_path(r)) != PROB_NONE)
+	if ((p = req_path(r, prog)) != PROB_NONE)
 		return p;
 	if (!req_owned(r, prog))
 		return resp_fail(r, PROB_NOT_FOUND, "no such resource");
@@ -154,7 +190,7 @@ req_check(struct req *r, const struct program *prog)
 		    fcgi_param("REQUEST_METHOD"));
 	}
 	if (r->method == METHOD_POST)
-		return req_body(r);
+		return req_body(r, prog->body);
 	return PROB_NONE;
 }
 
@@ -190,7 +226,7 @@ req_attempt(struct req *r, const struct program *prog)
 		return prog->get(r);
 	if (store_begin(r->st) != STORE_OK)
 		return PROB_SERVER_INTERNAL;
-	if (r->method == METHOD_POST)
+	if (r->method == METHOD_POST && prog->body == BODY_JWS)
 		p = auth_request(r, prog->auth);
 	if (p == PROB_NONE)
 		p = req_handler(r, prog);
@@ -217,7 +253,7 @@ req_run(struct req *r, const struct program *prog)
 				exit(1);	/* the web server restarts us */
 			}
 			r->st = r->srv->st;
-		} else if (!store_retry(r->st))
+		} else if (!store_retry(r->st) || r->no_retry)
 			return p;
 		req_reset(r);
 	}
@@ -234,6 +270,7 @@ req_handle(struct req *r, const struct program *prog)
 
 	r->now = time(NULL);
 	r->method = req_method(fcgi_param("REQUEST_METHOD"));
+	r->no_index = prog->page;
 	if ((r->prob = req_check(r, prog)) == PROB_NONE)
 		r->prob = req_run(r, prog);
 	if (r->prob == PROB_NONE && r->after_commit && prog->after != NULL)
@@ -241,10 +278,11 @@ req_handle(struct req *r, const struct program *prog)
 	if (r->prob != PROB_NONE) {
 		if (r->prob == PROB_SERVER_INTERNAL)
 			r->detail[0] = '\0';
-		problem_write(r);
+		if (prog->error == NULL || prog->error(r) == -1)
+			problem_write(r);
 	}
-	withnonce = r->method == METHOD_POST || r->prob != PROB_NONE ||
-	    strcmp(prog->name, "new-nonce") == 0;
+	withnonce = !prog->page && (r->method == METHOD_POST ||
+	    r->prob != PROB_NONE || strcmp(prog->name, "new-nonce") == 0);
 	if (withnonce && nonce_new(&server, r->now, nonce) == -1)
 		withnonce = 0;
 	if (r->ctype != NULL && strcmp(r->ctype, "application/json") == 0)
@@ -278,12 +316,17 @@ serve_init(const struct program *prog)
 		log_err("%s: configuration: %s", __func__, err);
 		return -1;
 	}
-	if (secret_load(&server.cfg, server.secret) == -1)
+	if (!prog->page && secret_load(&server.cfg, server.secret) == -1)
+		return -1;
+	if (snprintf(server.root, sizeof(server.root), "%s",
+	    server.cfg.local_prefix) >= (int)sizeof(server.root))
 		return -1;
 	if ((server.location = getenv("IDPROVER_LOCATION_HEADER")) == NULL ||
 	    server.location[0] == '\0')
 		server.location = "Location";
-	if ((server.st = store_open(server.cfg.db_dir, 0)) == NULL)
+	server.st = prog->open != NULL ? prog->open(&server.cfg) :
+	    store_open(server.cfg.db_dir, 0);
+	if (server.st == NULL)
 		return -1;
 	if (prog->init != NULL && prog->init(&server) == -1)
 		return -1;

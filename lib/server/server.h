@@ -24,6 +24,12 @@ enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };
 /* What a POST must be signed with (PROTOCOL.md section 4, rule 11). */
 enum auth { AUTH_KID, AUTH_JWK, AUTH_EITHER };
 
+/* What a POST carries: a JWS (application/jose+json, at most BODY_MAX,
+ * authenticated before the handler), or an HTML form
+ * (application/x-www-form-urlencoded, at most FORM_MAX, not
+ * authenticated: the handler checks what it needs). */
+enum body { BODY_JWS, BODY_FORM, BODY__MAX };
+
 struct jws;
 struct ca;
 struct gateway;
@@ -36,6 +42,8 @@ struct server {
 	struct ca	*ca;		/* programs that issue or revoke */
 	struct gateway	*gw;		/* programs that send SMS */
 	const char	*location;	/* header name carrying Location */
+	char		 root[URL_MAX];	/* the path programs live under */
+	void		*data;		/* the program's own, set by init */
 };
 
 /* One request and its response; req_free releases all of it. */
@@ -66,6 +74,9 @@ struct req {
 					   though it ends in a problem */
 	int		 no_index;	/* the directory: no Link rel=index */
 	int		 after_commit;	/* run prog->after once committed */
+	int		 no_retry;	/* the handler reached beyond the store
+					 * (another server): after a deadlock
+					 * the request is not run again */
 	char		 sms_id[SMS_ID_MAX];
 };
 
@@ -80,6 +91,18 @@ struct program {
 	int		(*init)(struct server *);
 	void		(*after)(struct req *);	/* after the commit */
 	void		(*idle)(struct server *); /* after each answer */
+	/* The rest is for programs that are not ACME resources (the relay
+	 * page); left zero, a program behaves as every ACME resource does. */
+	enum body	 body;		/* what a POST carries */
+	/* A page for people: no Replay-Nonce and no server secret, no Link
+	 * rel="index", the root itself and a query below it are passed to
+	 * the handler (path NULL: every path below the root). */
+	int		 page;
+	/* Open the program's store (NULL: the CA's, config db_dir). */
+	struct store	*(*open)(const struct config *);
+	/* Render r->prob instead of a problem document (NULL: problem_write);
+	 * -1 when it could not (a problem document is sent instead). */
+	int		(*error)(struct req *);
 };
 
 /* Run the request loop of a program: returns the exit status. */
@@ -99,6 +122,11 @@ int		 resp_send(struct req *, const char *nonce);
 /* Problem documents (problem.c). */
 int		 problem_write(struct req *);
 json_object	*problem_object(enum prob, const char *detail);
+/* The problem an ACME type names ("badNonce" or the whole URN) with the
+ * HTTP status it came with (0: any); PROB_SERVER_INTERNAL when the type
+ * is not one of ours. The reverse of the table, for the client side of
+ * programs that call an ACME server (the relay). */
+enum prob	 problem_parse(const char *type, int status);
 
 /* Nonces (nonce.c). */
 int		 nonce_new(const struct server *, time_t, char out[NONCE_LEN + 1]);

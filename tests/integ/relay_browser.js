@@ -111,9 +111,13 @@ async function enrol(browser) {
   ok(resp.status() === 200, 'the number step answers 200', resp.status());
   ok(/default-src 'self'/.test(h['content-security-policy'] || ''), 'CSP on the page',
     h['content-security-policy']);
-  const cookie = (await ctx.cookies()).find((c) => c.name === 'idp_relay');
+  ok(/^max-age=\d+/.test(h['strict-transport-security'] || ''), 'HSTS on the page',
+    h['strict-transport-security']);
+  const sessionCookie = async () => (await ctx.cookies()).find((c) => c.name === '__Host-idp_relay');
+  const cookie = await sessionCookie();
   ok(cookie && cookie.httpOnly && cookie.secure && cookie.sameSite === 'Strict' &&
-    cookie.path === '/relay', 'the browser holds an HttpOnly, Secure, SameSite=Strict cookie',
+    cookie.path === '/' && !cookie.domain.startsWith('.'),
+  'the browser holds a __Host- cookie: HttpOnly, Secure, SameSite=Strict, Path=/',
   JSON.stringify(cookie));
   ok(await page.$('input#tn[type=tel][autocomplete=tel]') !== null, 'a telephone input for the number');
   await shot(page, '1-number');
@@ -147,13 +151,17 @@ async function enrol(browser) {
   ok(/not right\. You have 4 tries left\./.test(bad), 'a wrong code: the tries left', bad);
   ok((await text(page, 'h1')) === 'Enter the code', 'a wrong code: still on the code step');
 
-  // The right code: the certificate.
+  // The right code: the certificate, under a new session id.
+  const codeCookie = await sessionCookie();
   await page.fill('#code', sms.code);
   await submit(page, 'button:has-text("Confirm")');
   await shot(page, '6-result');
   ok((await text(page, 'h1')) === 'Your number is confirmed', 'the result step follows',
     await text(page, 'main'));
   ok((await text(page, '#cert-tn')) === `+${TN}`, 'the result shows the number', await text(page, '#cert-tn'));
+  const doneCookie = await sessionCookie();
+  ok(codeCookie && doneCookie && doneCookie.value !== codeCookie.value,
+    'the session id is new after the code step');
   ok((await text(page, '#cert-subject')) === `CN=${TN}`, 'the result shows the subject',
     await text(page, '#cert-subject'));
   const expiry = await text(page, '#cert-expiry');

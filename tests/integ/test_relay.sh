@@ -8,6 +8,9 @@
 set -u
 
 top=${IDP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+# The harness's functions (idp_stop, idp_start); the TAP helpers below
+# are this file's own.
+. "$top/tests/integ/lib.sh"
 base=https://localhost:$IDP_PORT/relay
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_relay.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
@@ -65,14 +68,19 @@ check "Content-Security-Policy default-src 'self'" \
     header_has page content-security-policy "default-src 'self'"
 check "X-Frame-Options DENY" header_has page x-frame-options DENY
 check "Cache-Control no-store" header_has page cache-control no-store
+check "Strict-Transport-Security" header_has page strict-transport-security \
+    'max-age=[0-9]'
 check "the session cookie is HttpOnly" header_has page set-cookie \
-    'idp_relay=.*HttpOnly'
+    '__Host-idp_relay=.*HttpOnly'
 check "the session cookie is Secure" header_has page set-cookie \
-    'idp_relay=.*Secure'
+    '__Host-idp_relay=.*Secure'
 check "the session cookie is SameSite=Strict" header_has page set-cookie \
-    'idp_relay=.*SameSite=Strict'
-check "the session cookie has Path=/relay" header_has page set-cookie \
-    'idp_relay=.*Path=/relay;'
+    '__Host-idp_relay=.*SameSite=Strict'
+check "the session cookie is __Host-: Path=/, no Domain" sh -c \
+    "grep -qi '^set-cookie: __Host-idp_relay=.*Path=/;' '$tmp/page.h' &&
+    ! grep -qi '^set-cookie:.*domain=' '$tmp/page.h'"
+check "no Replay-Nonce and no Link on a page" sh -c \
+    "! grep -qi '^replay-nonce:\|^link:' '$tmp/page.h'"
 check "no inline script on the page" sh -c "! grep -qi '<script' \
     '$tmp/page.b'"
 check "the number form carries a CSRF token" \
@@ -129,7 +137,7 @@ curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" -D "$tmp/nocookie.h" \
     -o /dev/null --data "csrf=$csrf&action=start&tn=12025550199" "$base"
 check "a post without a session starts one and does nothing" sh -c \
     "grep -q '^HTTP/[0-9.]* 303' '$tmp/nocookie.h' &&
-    grep -qi '^set-cookie: idp_relay=' '$tmp/nocookie.h'"
+    grep -qi '^set-cookie: __Host-idp_relay=' '$tmp/nocookie.h'"
 req code --data "csrf=$csrf&action=code&code=123456" "$base"
 req after "$base"
 check "a code before a number is refused in words" body_has after \
@@ -178,5 +186,97 @@ fails=$((fails + $(grep -c '^not ok ' "$tmp/browser.out")))
 if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/browser.out"; then
 	not_ok "the browser test ran to its end" "exit status $rc"
 fi
+
+# --- Behind a proxy (trusted_proxies): the server again, trusting
+# loopback to name the client in X-Forwarded-For.
+idp_stop
+cat > "$IDP_ROOT/proxy.conf" <<'JSON'
+{ "trusted_proxies": [ "127.0.0.0/8", "::1" ],
+  "proxy_header": "X-Forwarded-For" }
+JSON
+export IDPROVER_CONF=$IDP_ROOT/proxy.conf
+if ! { idp_render && idp_start; }; then
+	not_ok "the server starts trusting loopback as a proxy"
+	echo "1..$n"
+	exit 1
+fi
+trap 'idp_stop; rm -rf "$tmp"' EXIT
+base=https://localhost:$IDP_PORT/relay
+
+# code_of TN: the code of the last SMS to TN.
+code_of() {
+	"$IDP_PYTHON" - "$IDP_SMS_LOG" "$1" <<'PY'
+import json, re, sys
+m = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+m = [x for x in m if x["to"] == sys.argv[2]]
+print(re.findall(r"(?<!\d)\d{6}(?!\d)", m[-1]["text"])[0] if m else "")
+PY
+}
+
+# visit WHO NAME [curl args]: req with WHO's own jar and address.
+visit() {
+	local who=$1 name=$2
+	shift 2
+	curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" -b "$tmp/jar.$who" \
+	    -c "$tmp/jar.$who" -H "X-Forwarded-For: 10.0.0.1, $who" \
+	    -D "$tmp/$name.h" -o "$tmp/$name.b" "$@"
+}
+
+# Without X-Forwarded-For the proxy itself is the client: its codes run
+# out (at most 10 an hour) ...
+limited=0
+for i in 1 2 3 4 5 6 7 8 9 10 11; do
+	rm -f "$tmp/jar"
+	req "p2-$i" "$base"
+	csrf=$(csrf_of "p2-$i")
+	req "p3-$i" --data "csrf=$csrf&action=start&tn=120255502$((10 + i))" \
+	    "$base"
+	req "p4-$i" "$base"
+	if body_has "p4-$i" 'Too many codes were asked for from your network'
+	then
+		limited=1
+		break
+	fi
+done
+check "without X-Forwarded-For the proxy is the client, and is limited" \
+    test $limited -eq 1
+
+# Two sessions for one number, their codes entered at the same moment:
+# both certificates are issued, and both keys and chains are kept.
+tn=12025550144
+for who in 203.0.113.51 203.0.113.52; do
+	visit $who "a$who" "$base"
+	c=$(csrf_of "a$who")
+	echo "$c" > "$tmp/csrf.$who"
+	visit $who "s$who" --data "csrf=$c&action=start&tn=$tn" "$base"
+	visit $who "g$who" "$base"
+	echo "$(code_of $tn)" > "$tmp/code.$who"
+done
+check "... while visitors behind it count for themselves" \
+    sh -c "grep -q 'Enter the code' '$tmp/g203.0.113.51.b' &&
+    grep -q 'Enter the code' '$tmp/g203.0.113.52.b'"
+check "two codes went to the number" test "$(cat "$tmp/code.203.0.113.51")" \
+    != "$(cat "$tmp/code.203.0.113.52")"
+before_pem=$(ls "$IDPROVER_VAR/relay/issued/$tn"-*.pem 2>/dev/null | wc -l)
+pids=
+for who in 203.0.113.51 203.0.113.52; do
+	visit $who "c$who" --data "csrf=$(cat "$tmp/csrf.$who")&action=code&code=$(cat "$tmp/code.$who")" "$base" &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+for who in 203.0.113.51 203.0.113.52; do
+	visit $who "r$who" "$base"
+done
+check "both racing sessions get their certificate" sh -c \
+    "grep -q 'Your number is confirmed' '$tmp/r203.0.113.51.b' &&
+    grep -q 'Your number is confirmed' '$tmp/r203.0.113.52.b'"
+check "both keys and both chains are kept, each under its own name" sh -c \
+    "[ \$(ls '$IDPROVER_VAR/relay/issued/' | grep -c '^$tn-.*\\.pem\$') -eq \
+    $((before_pem + 2)) ] && [ \$(ls '$IDPROVER_VAR/relay/issued/' |
+    grep -c '^$tn-.*\\.key\$') -eq $((before_pem + 2)) ]"
+check "... and the two chains differ" sh -c "! cmp -s \
+    \$(ls '$IDPROVER_VAR/relay/issued/'$tn-*.pem | head -n 1) \
+    \$(ls '$IDPROVER_VAR/relay/issued/'$tn-*.pem | tail -n 1)"
 echo "1..$n"
 [ $fails -eq 0 ]

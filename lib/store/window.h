@@ -1,0 +1,29 @@
+/* Sliding-window counters kept in a key-value database of a store. */
+#ifndef WINDOW_H
+#define WINDOW_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+struct window_count {
+	long	 value;		/* events in the window ending now */
+	long	 wait;		/* seconds until value is below max */
+};
+
+/*
+ * Add n (0: only read) events at now to the counter key of database db,
+ * a window of len seconds: the current fixed window's count plus the
+ * previous one's weighted by the share the sliding window still covers.
+ * out gets the count including the n, and how long until it falls
+ * below max. STORE_OK or STORE_ERR (the transaction is then failed).
+ */
+int	 store_window(struct store *, int db, const char *key, int64_t now,
+	    long len, long max, long n, struct window_count *out);
+
+/* A due() for store_kv_prune: the counter holds nothing at *(int64_t *)
+ * arg any more (or is not a counter). */
+int	 store_window_expired(struct store *, const void *k, size_t klen,
+	    const void *v, size_t vlen, void *arg);
+
+#endif
