@@ -1321,7 +1321,8 @@ relay_open(const struct config *cfg)
 		goto err;
 	relay_dirname(cfg->relay_db, dir, sizeof(dir));
 	if (relay_mkdirs(dir) == -1 ||
-	    (rl->db = session_open(cfg->relay_db)) == NULL ||
+	    (rl->db = session_open(cfg->store[0] ? cfg->store :
+	    cfg->relay_db)) == NULL ||
 	    (rl->key = relay_account_key(cfg->relay_key)) == NULL)
 		goto err;
 	rl->cafile = access(rl->cfg.relay_cafile, R_OK) == 0 ?
