@@ -211,6 +211,12 @@ test:
 	sh tests/integ/run.sh
 	IDP_BUILD=$(CURDIR)/build-san sh tests/integ/run.sh test_accounts.py \
 	    test_enroll.py test_hostile.py test_relay.sh
+	IDP_STORE=pg sh tests/integ/run.sh $(PG_INTEG)
+
+# The integration files that run again with the store on PostgreSQL.
+PG_INTEG = test_accounts.py test_enroll.py test_hostile.py \
+	   test_sms_delivery.sh test_admin.sh test_crash.sh test_relay.sh \
+	   test_store_pg.sh test_copy_store.sh
 
 fuzz-replay:
 	$(MAKE) SAN=1 $(FUZZSRC:tests/fuzz/%.c=build-san/fuzz/%)

@@ -341,6 +341,14 @@ pg_note(struct store *st, const PGresult *r, const char *what)
 	    PQresultErrorMessage(r) : PQerrorMessage(st->conn));
 }
 
+/* Notices (a table that already exists ...) are not for the log. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
 /* (Re)connect when the connection is not good. */
 static int
 pg_ready(struct store *st)
@@ -597,6 +605,7 @@ pg_connect(const char *uri)
 		free(st);
 		return NULL;
 	}
+	PQsetNoticeProcessor(st->conn, pg_notice, NULL);
 	/* A database that is down now is not an error: requests get 503
 	 * until it is back. */
 	pg_ready(st);
