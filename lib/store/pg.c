@@ -727,11 +727,11 @@ pg_commit(struct store *st, int durable)
 	}
 	if (st->trace)
 		log_info("store: %lu round trips", st->trips);
-	st->intx = st->begun = 0;
 	if (rc == -1) {
-		pg_abort(st);
+		pg_abort(st);	/* a failed COMMIT leaves the block open */
 		return STORE_ERR;
 	}
+	st->intx = st->begun = 0;
 	return STORE_OK;
 }
 
