@@ -85,3 +85,9 @@ pg_kill() {
 	sleep 0.2
 	PG_PID=
 }
+
+pg_stop_immediate() {	# pg_ctl stop -m immediate: no shutdown checkpoint
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop \
+	    > /dev/null 2>&1
+	PG_PID=
+}
