@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@
 
 #define PG_PIPE_MAX	64	/* commands queued before a flush */
 #define PG_SEEN_MAX	8	/* rows read by a transaction, with rev */
+#define PG_COUNTERS_MAX	8	/* counters read by a transaction */
 #define PG_PARAMS_MAX	24
 #define PG_URI_MAX	1024
 #define PG_LOCK_MIGRATE	0x69647072	/* advisory lock of migrate */
@@ -213,6 +215,13 @@ struct seen {
 	long long	 rev;
 };
 
+/* A counter the transaction read: adding to it needs no answer. */
+struct ctr {
+	char		 key[STORE_KEY_MAX];
+	int64_t		 window_end;
+	long		 value;
+};
+
 struct store {
 	const struct store_engine *eng;	/* first: see engine.h */
 	PGconn		*conn;
@@ -228,6 +237,8 @@ struct store {
 	int		 nsent;
 	struct seen	 seen[PG_SEEN_MAX];
 	int		 nseen;
+	struct ctr	 ctrs[PG_COUNTERS_MAX];
+	int		 nctrs;
 	unsigned long	 trips;		/* round trips of this transaction */
 	int		 trace;		/* IDPROVER_STORE_TRACE: log them */
 	char		 uri[PG_URI_MAX];
@@ -415,6 +426,24 @@ pg_result(struct store *st, const struct sent *c, PGresult *r,
 	PQclear(r);
 }
 
+/* IDPROVER_STORE_TRACE: what each round trip carries. */
+static void
+pg_trace(const struct store *st)
+{
+	char	 line[512];
+	size_t	 n = 0;
+	int	 i;
+
+	line[0] = '\0';
+	for (i = 0; i < st->nsent && n < sizeof(line) - 8; i++)
+		if (st->sent[i].cmd == CMD_EXEC || st->sent[i].cmd == CMD_EXEC_ONE)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " s%d",
+			    (int)st->sent[i].stmt);
+		else if (st->sent[i].cmd == CMD_SQL)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " sql");
+	log_info("store: round trip %lu:%s", st->trips, line);
+}
+
 /* Send a sync and read the results of every queued command; the last
  * one's result goes to *last when wanted and good. */
 static int
@@ -428,6 +457,8 @@ pg_flush(struct store *st, PGresult **last)
 	if (st->nsent == 0)
 		return 0;
 	st->trips++;
+	if (st->trace)
+		pg_trace(st);
 	if (PQpipelineSync(st->conn) != 1)
 		bad = 1;
 	for (i = 0; i < st->nsent && !bad; i++) {
@@ -682,7 +713,7 @@ static int
 pg_begin(struct store *st)
 {
 	st->deadlock = st->failed = 0;
-	st->nseen = 0;
+	st->nseen = st->nctrs = 0;
 	st->trips = 0;
 	st->begun = st->intx = 0;
 	if (pg_ready(st) == -1) {
@@ -1294,11 +1325,35 @@ pg_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX], int max)
 	return n;
 }
 
+/* The counter key as this transaction knows it, or NULL. */
+static struct ctr *
+pg_ctr(struct store *st, const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < st->nctrs; i++)
+		if (strcmp(st->ctrs[i].key, key) == 0)
+			return &st->ctrs[i];
+	if (!st->intx || st->nctrs == PG_COUNTERS_MAX ||
+	    strlen(key) >= STORE_KEY_MAX)
+		return NULL;
+	strcpy(st->ctrs[st->nctrs].key, key);
+	st->ctrs[st->nctrs].window_end = INT64_MIN;
+	return &st->ctrs[st->nctrs++];
+}
+
+/*
+ * Counters: a read (n == 0) is a round trip; an add to a counter the
+ * transaction read already is queued, its sum known: at SERIALIZABLE the
+ * value read stays the value, or the commit fails and the request runs
+ * again. Limits read a counter, then add to it: one round trip each.
+ */
 static int
 pg_count(struct store *st, const char *key, int64_t window_end, int n,
     long *value)
 {
 	struct params	 p = { .n = 0 };
+	struct ctr	*c = pg_ctr(st, key);
 	PGresult	*r;
 	int		 rc;
 
@@ -1309,14 +1364,27 @@ pg_count(struct store *st, const char *key, int64_t window_end, int n,
 		*value = rc == STORE_OK && r_num(r, 0, 0) == window_end ?
 		    (long)r_num(r, 0, 1) : 0;
 		PQclear(r);
+		if (c != NULL) {
+			c->window_end = window_end;
+			c->value = *value;
+		}
 		return STORE_OK;
 	}
 	p_num(&p, window_end);
 	p_num(&p, n);
+	if (c != NULL && c->window_end == window_end) {
+		c->value += n;
+		*value = c->value;
+		return pg_write(st, S_COUNT_ADD, &p, CMD_EXEC);
+	}
 	if ((rc = pg_one(st, S_COUNT_ADD, &p, &r)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_ERR : rc;
 	*value = (long)r_num(r, 0, 0);
 	PQclear(r);
+	if (c != NULL) {
+		c->window_end = window_end;
+		c->value = *value;
+	}
 	return STORE_OK;
 }
 
