@@ -490,7 +490,7 @@ static int
 pg_queue(struct store *st, enum stmt s, const struct params *p,
     enum cmd cmd)
 {
-	char	 name[8];
+	char	 name[16];
 
 	if (st->deadlock || st->failed)
 		return -1;
