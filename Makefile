@@ -6,7 +6,7 @@
 #   acme  relay            the resources; the platform's relay page
 #   ca  sms  client        issuing; texting; the ACME client side
 #   server                 request loop, responses, problems, JWS, nonces
-#   store                  the store interface and its Berkeley DB engine
+#   store                  the store interface; Berkeley DB and PostgreSQL
 #   base                   formats and helpers
 #
 # Flags of outside libraries come from pkg-config when a target needs them,
@@ -45,6 +45,7 @@ DEB_fcgi	= libfcgi-dev
 DEB_libcurl	= libcurl4-gnutls-dev
 DEB_libsmpp34	= libsmpp34-dev
 DEB_cmocka	= libcmocka-dev
+DEB_libpq	= libpq-dev
 
 pkg_run	 = $(if $(shell pkg-config --exists $(2) 2>/dev/null && echo y),$(shell \
 	   pkg-config --$(1) $(2)) ,$(error idprover: $(2) not found by \
@@ -69,6 +70,7 @@ SEE_relay  = base store server client relay
 # The outside libraries each layer calls.
 EXT_base   = gnutls json-c libtasn1
 EXT_server = fcgi
+EXT_store  = libpq
 EXT_ca	   = gnutls libtasn1
 EXT_sms	   = libcurl libsmpp34
 EXT_client = libcurl gnutls
@@ -129,6 +131,14 @@ $(BUILD)/lib/base/config.o: $(PREFIX_STAMP)
 $(BUILD)/lib/%.o: lib/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(call cflags_of,$(call layer_of,$<)) -c -o $@ $<
+
+# The PostgreSQL schema (sql/NNN_*.sql) goes into the engine as a table.
+SQL	 = $(sort $(wildcard sql/[0-9]*.sql))
+$(BUILD)/gen/schema.h: $(SQL) scripts/sql2c.sh
+	@mkdir -p $(@D)
+	sh scripts/sql2c.sh $(SQL) > $@.tmp && mv $@.tmp $@
+$(BUILD)/lib/store/pg.o: $(BUILD)/gen/schema.h
+$(BUILD)/lib/store/pg.o: CFLAGS += -I$(BUILD)/gen
 
 $(foreach l,$(LAYERS),$(eval $(BUILD)/lib/lib$(l).a: $$(OBJ_$(l)) ; \
 	rm -f $$@ && ar rcs $$@ $$(OBJ_$(l))))
@@ -201,6 +211,13 @@ test:
 	sh tests/integ/run.sh
 	IDP_BUILD=$(CURDIR)/build-san sh tests/integ/run.sh test_accounts.py \
 	    test_enroll.py test_hostile.py test_relay.sh
+	IDP_STORE=pg sh tests/integ/run.sh $(PG_INTEG)
+
+# The integration files that run again with the store on PostgreSQL.
+PG_INTEG = test_accounts.py test_enroll.py test_hostile.py \
+	   test_sms_delivery.sh test_admin.sh test_crash.sh test_relay.sh \
+	   test_store_pg.sh test_copy_store.sh test_pg_outage.sh \
+	   test_multinode.sh
 
 fuzz-replay:
 	$(MAKE) SAN=1 $(FUZZSRC:tests/fuzz/%.c=build-san/fuzz/%)

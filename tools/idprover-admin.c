@@ -30,6 +30,8 @@ static int	cmd_prune(int, char **);
 static int	cmd_stats(int, char **);
 static int	cmd_backup(int, char **);
 static int	cmd_revoke(int, char **);
+static int	cmd_migrate(int, char **);
+static int	cmd_copy(int, char **);
 
 static const struct {
 	const char	*name;
@@ -47,6 +49,10 @@ static const struct {
 	    "(while running)" },
 	{ "revoke", cmd_revoke, 1, "SERIAL-HEX [--reason N]: revoke a "
 	    "certificate" },
+	{ "migrate", cmd_migrate, 0, "bring the PostgreSQL schema up to this "
+	    "version" },
+	{ "copy-store", cmd_copy, 1, "--to postgresql://...: copy the Berkeley "
+	    "DB store into PostgreSQL, then compare them" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -60,6 +66,13 @@ usage(void)
 	for (i = 0; i < NCMDS; i++)
 		fprintf(stderr, "  %-14s %s\n", cmds[i].name, cmds[i].help);
 	exit(2);
+}
+
+/* Where the store is: the config's PostgreSQL URI, else db_dir. */
+static const char *
+admin_where(void)
+{
+	return srv.cfg.store[0] != '\0' ? srv.cfg.store : srv.cfg.db_dir;
 }
 
 /* mkdir -p for the parent folders of path (mode 0700). */
@@ -86,11 +99,13 @@ cmd_init(int argc, char **argv)
 	struct store	*st;
 	struct ca	*ca;
 	char		 p[PATH_LEN + 8];
+	int		 from, to;
 
 	(void)argc;
 	(void)argv;
 	snprintf(p, sizeof(p), "%s/x", srv.cfg.data_dir);
-	if (mkparents(p) == -1 || mkparents(srv.cfg.db_dir) == -1 ||
+	if (mkparents(p) == -1 || (!store_is_uri(admin_where()) &&
+	    mkparents(srv.cfg.db_dir) == -1) ||
 	    mkparents(srv.cfg.ca_key) == -1 || mkparents(srv.cfg.ca_cert)) {
 		fprintf(stderr, "idprover-admin: cannot create %s: %s\n",
 		    srv.cfg.data_dir, strerror(errno));
@@ -98,8 +113,14 @@ cmd_init(int argc, char **argv)
 	}
 	if (secret_init(&srv.cfg) == -1)
 		return 1;
-	if ((st = store_open(srv.cfg.db_dir, 1)) == NULL)
+	if ((st = store_open(admin_where(), 1)) == NULL)
 		return 1;
+	if (store_migrate(st, &from, &to) != STORE_OK) {
+		fprintf(stderr, "idprover-admin: cannot bring the database's "
+		    "schema up to date\n");
+		store_close(st);
+		return 1;
+	}
 	store_close(st);
 	if ((ca = ca_open(srv.cfg.ca_key, srv.cfg.ca_cert, srv.cfg.ca_name,
 	    1)) == NULL)
@@ -107,6 +128,168 @@ cmd_init(int argc, char **argv)
 	ca_free(ca);
 	printf("data folder %s ready; CA certificate %s\n", srv.cfg.data_dir,
 	    srv.cfg.ca_cert);
+	if (store_is_uri(admin_where()))
+		printf("database schema version %d (was %d)\n", to, from);
+	return 0;
+}
+
+static int
+cmd_migrate(int argc, char **argv)
+{
+	struct store	*st;
+	int		 from, to, rc;
+
+	(void)argv;
+	if (argc != 1)
+		usage();
+	if ((st = store_open(admin_where(), 1)) == NULL)
+		return 1;
+	rc = store_migrate(st, &from, &to);
+	store_close(st);
+	if (rc != STORE_OK) {
+		fprintf(stderr, "idprover-admin: migrate failed\n");
+		return 1;
+	}
+	if (from == to)
+		printf("migrate: schema version %d, up to date\n", to);
+	else
+		printf("migrate: schema version %d, was %d\n", to, from);
+	return 0;
+}
+
+/* copy-store: records are written in batches of this many per
+ * transaction. */
+#define COPY_BATCH	256
+
+struct copy {
+	struct store	*to;
+	long		 n, batch;
+	int		 err;
+};
+
+static int
+copy_one(void *arg, const struct store_rec *r)
+{
+	struct copy	*c = arg;
+
+	if (c->batch == 0 && store_begin(c->to) != STORE_OK)
+		return c->err = -1;
+	if (store_load(c->to, r) != STORE_OK)
+		return c->err = -1;
+	c->n++;
+	if (++c->batch < COPY_BATCH)
+		return 0;
+	c->batch = 0;
+	return store_commit(c->to, 1) == STORE_OK ? 0 : (c->err = -1);
+}
+
+/* Per kind of record: how many, and the sum of their digests (so the
+ * order the engines list them in does not matter). */
+struct tally {
+	long		 n[SK__MAX];
+	unsigned char	 sum[SK__MAX][32];
+};
+
+static int
+tally_one(void *arg, const struct store_rec *r)
+{
+	struct tally	*t = arg;
+	unsigned char	 d[32];
+	unsigned	 carry = 0;
+	int		 i;
+
+	if (store_rec_digest(r, d) == -1)
+		return -1;
+	t->n[r->kind]++;
+	for (i = 31; i >= 0; i--) {
+		carry += (unsigned)t->sum[r->kind][i] + d[i];
+		t->sum[r->kind][i] = (unsigned char)carry;
+		carry >>= 8;
+	}
+	return 0;
+}
+
+static int
+tally(struct store *st, struct tally *t)
+{
+	int	 rc;
+
+	memset(t, 0, sizeof(*t));
+	if (store_begin(st) != STORE_OK)
+		return -1;
+	rc = store_dump(st, tally_one, t);
+	store_abort(st);
+	return rc == STORE_OK ? 0 : -1;
+}
+
+/* Compare the two stores kind by kind; prints a line for each. */
+static int
+copy_verify(struct store *from, struct store *to)
+{
+	struct tally	 a, b;
+	int		 k, i, same, bad = 0;
+
+	if (tally(from, &a) == -1 || tally(to, &b) == -1) {
+		fprintf(stderr, "idprover-admin: cannot read the stores back\n");
+		return -1;
+	}
+	for (k = 0; k < SK__MAX; k++) {
+		same = a.n[k] == b.n[k] && memcmp(a.sum[k], b.sum[k], 32) == 0;
+		bad += !same;
+		printf("%-15s %8ld %8ld ", store_kinds[k], a.n[k], b.n[k]);
+		for (i = 0; i < 8; i++)
+			printf("%02x", b.sum[k][i]);
+		printf(" %s\n", same ? "same" : "DIFFERENT");
+	}
+	return bad == 0 ? 0 : -1;
+}
+
+static int
+cmd_copy(int argc, char **argv)
+{
+	struct copy	 c = { NULL, 0, 0, 0 };
+	int		 from, to, rc;
+
+	if (argc != 3 || strcmp(argv[1], "--to") != 0 ||
+	    !store_is_uri(argv[2]))
+		usage();
+	if (store_is_uri(admin_where())) {
+		fprintf(stderr, "idprover-admin: copy-store copies from the "
+		    "Berkeley DB store: leave \"store\" out of the "
+		    "configuration\n");
+		return 2;
+	}
+	if ((c.to = store_open(argv[2], 1)) == NULL ||
+	    store_migrate(c.to, &from, &to) != STORE_OK) {
+		fprintf(stderr, "idprover-admin: %s: cannot open or migrate\n",
+		    argv[2]);
+		store_close(c.to);
+		return 1;
+	}
+	rc = store_begin(srv.st);
+	if (rc == STORE_OK)
+		rc = store_dump(srv.st, copy_one, &c);
+	store_abort(srv.st);
+	if (rc == STORE_OK && c.err == 0 && c.batch > 0 &&
+	    store_commit(c.to, 1) != STORE_OK)
+		c.err = -1;
+	if (rc != STORE_OK || c.err != 0) {
+		store_abort(c.to);
+		fprintf(stderr, "idprover-admin: copy-store failed after %ld "
+		    "records (safe to run again)\n", c.n);
+		store_close(c.to);
+		return 1;
+	}
+	printf("copy-store: %ld records written\n", c.n);
+	printf("%-15s %8s %8s %-16s\n", "kind", "from", "to", "checksum");
+	rc = copy_verify(srv.st, c.to);
+	store_close(c.to);
+	if (rc == -1) {
+		fprintf(stderr, "idprover-admin: the copy differs (was the "
+		    "service writing? stop it and run copy-store again)\n");
+		return 1;
+	}
+	printf("copy-store: the copy matches\n");
 	return 0;
 }
 
@@ -332,7 +515,11 @@ cmd_backup(int argc, char **argv)
 		fprintf(stderr, "idprover-admin: warning: the configuration "
 		    "names db_dir, ca_key or ca_cert outside the data folder; "
 		    "the copy in %s/idprover.conf still points there\n", dir);
-	printf("backup: %s (use it as IDPROVER_VAR)\n", dir);
+	if (store_is_uri(admin_where()))
+		printf("backup: %s (the database: pg_restore %s/db/"
+		    "idprover.pgdump)\n", dir, dir);
+	else
+		printf("backup: %s (use it as IDPROVER_VAR)\n", dir);
 	return 0;
 }
 
@@ -461,7 +648,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (cmds[i].needdb && (secret_load(&srv.cfg, srv.secret) == -1 ||
-	    (srv.st = store_open(srv.cfg.db_dir, 0)) == NULL))
+	    (srv.st = store_open(admin_where(), 0)) == NULL))
 		return 1;
 	rc = cmds[i].fn(argc, argv);
 	store_close(srv.st);

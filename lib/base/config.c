@@ -31,7 +31,8 @@ static const struct {
 	sizeof(((struct config *)0)->k), 0, 0
 #define L(k, a, b) #k, C_LONG, offsetof(struct config, k), 0, a, b
 	{ S(base_url) }, { S(local_prefix) }, { S(relay_url) },
-	{ S(data_dir) }, { S(db_dir) }, { S(ca_key) }, { S(ca_cert) },
+	{ S(data_dir) }, { S(db_dir) }, { S(store) }, { S(ca_key) },
+	{ S(ca_cert) },
 	{ S(ca_name) }, { S(tos_url) }, { S(website) },
 	{ L(cert_days, 1, 90) }, { L(cert_max_days, 1, 90) },
 	{ L(order_hours, 1, 168) }, { L(authz_hours, 1, 168) },
@@ -258,6 +259,7 @@ config_env(struct config *c, char *err, size_t errsz)
 #define E(n, k) { n, offsetof(struct config, k), \
 	sizeof(((struct config *)0)->k) }
 		E("IDPROVER_VAR", data_dir),
+		E("IDPROVER_STORE", store),
 		E("IDPROVER_BASE_URL", base_url),
 		E("IDPROVER_RELAY_URL", relay_url),
 		E("IDPROVER_SMS_GATEWAY", sms_gateway),
@@ -290,6 +292,35 @@ config_derive(char *dst, size_t size, const char *dir, const char *rel)
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* The store: empty (Berkeley DB in db_dir) or a libpq URI without a
+ * password (the config is readable by the web server's user: the
+ * password goes in a 0600 passfile or PGPASSFILE). */
+static int
+config_store(const struct config *c, char *err, size_t errsz)
+{
+	const char	*s = c->store, *auth, *at, *end;
+
+	if (s[0] == '\0')
+		return 0;
+	if (strncmp(s, "postgresql://", 13) == 0)
+		auth = s + 13;
+	else if (strncmp(s, "postgres://", 11) == 0)
+		auth = s + 11;
+	else
+		return config_err(err, errsz, "store: must be a postgresql:// "
+		    "URI, or left out for Berkeley DB in db_dir");
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	if ((at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL) ||
+	    strstr(s, "password=") != NULL)
+		return config_err(err, errsz, "store: holds a password; put it "
+		    "in a passfile of mode 0600 (passfile=PATH in the URI, or "
+		    "PGPASSFILE)");
+	if (strpbrk(s, "\t\n\r ") != NULL)
+		return config_err(err, errsz, "store: blanks in the URI");
+	return 0;
+}
+
 /* Checks across keys, and the derived values. */
 static int
 config_check(struct config *c, char *err, size_t errsz)
@@ -313,6 +344,8 @@ config_check(struct config *c, char *err, size_t errsz)
 		p = strchr(host, '/');
 		strcpy(c->local_prefix, p == NULL ? "" : p);
 	}
+	if (config_store(c, err, errsz) == -1)
+		return -1;
 	if (c->cert_days > c->cert_max_days)
 		return config_err(err, errsz, "cert_days: larger than "
 		    "cert_max_days");

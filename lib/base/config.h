@@ -16,6 +16,7 @@ struct config {
 	char	 relay_url[URL_MAX];	/* external URL of the relay page */
 	char	 data_dir[PATH_LEN];
 	char	 db_dir[PATH_LEN];
+	char	 store[PATH_LEN];	/* postgresql:// URI, "": db_dir */
 	char	 ca_key[PATH_LEN];
 	char	 ca_cert[PATH_LEN];
 	char	 ca_name[128];

@@ -333,6 +333,8 @@ relay_open(const struct config *cfg)
 {
 	char	 dir[PATH_LEN];
 
+	if (cfg->store[0] != '\0')	/* the shared database */
+		return session_open(cfg->store);
 	relay_dirname(cfg->relay_db, dir, sizeof(dir));
 	if (relay_mkdirs(dir) == -1)
 		return NULL;

@@ -24,6 +24,7 @@
 
 #define DEADLOCK_RETRIES	8
 #define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
+#define STORE_RETRY_AFTER	5	/* seconds, when the database is down */
 
 static struct server	 server;
 
@@ -247,6 +248,12 @@ req_run(struct req *r, const struct program *prog)
 
 	for (i = 0; i < DEADLOCK_RETRIES; i++) {
 		p = req_attempt(r, prog);
+		if (store_unavailable(r->st)) {
+			req_reset(r);
+			r->retry_after = STORE_RETRY_AFTER;
+			return resp_fail(r, PROB_UNAVAILABLE, "the service's "
+			    "database cannot be reached; try again later");
+		}
 		if (store_panicked(r->st)) {
 			if (store_reopen(&r->srv->st) != STORE_OK) {
 				log_err("%s: cannot reopen the store", __func__);
@@ -325,7 +332,8 @@ serve_init(const struct program *prog)
 	    server.location[0] == '\0')
 		server.location = "Location";
 	server.st = prog->open != NULL ? prog->open(&server.cfg) :
-	    store_open(server.cfg.db_dir, 0);
+	    store_open(server.cfg.store[0] ? server.cfg.store :
+	    server.cfg.db_dir, 0);
 	if (server.st == NULL)
 		return -1;
 	if (prog->init != NULL && prog->init(&server) == -1)

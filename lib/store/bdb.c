@@ -1324,6 +1324,209 @@ err:
 	return STORE_ERR;
 }
 
+static int
+bdb_unavailable(const struct store *st)
+{
+	(void)st;
+	return 0;
+}
+
+/* Nothing to migrate: the records carry their version. */
+static int
+bdb_migrate(struct store *st, int *from, int *to)
+{
+	(void)st;
+	*from = *to = RECORD_VERSION;
+	return STORE_OK;
+}
+
+struct dump {
+	int	(*fn)(void *, const struct store_rec *);
+	void	*arg;
+	enum store_kind kind;
+	struct store_rec r;
+};
+
+/* Copy a key of at most size - 1 octets as a string. */
+static int
+store_keystr(char *dst, size_t size, const DBT *k)
+{
+	if (k->size >= size)
+		return -1;
+	memcpy(dst, k->data, k->size);
+	dst[k->size] = '\0';
+	return 0;
+}
+
+/* The records of the fixed-layout databases, checked. */
+static int
+store_dump_fixed(struct dump *d, const DBT *v)
+{
+	static const size_t sizes[SK__MAX] = {
+		[SK_ACCOUNT] = sizeof(struct account),
+		[SK_ORDER] = sizeof(struct order),
+		[SK_CERT] = sizeof(struct cert),
+		[SK_SMS] = sizeof(struct sms),
+	};
+
+	if (v->size != sizes[d->kind])
+		return 1;
+	memcpy(&d->r.u, v->data, v->size);
+	switch (d->kind) {
+	case SK_ACCOUNT:
+		return !store_account_ok(&d->r.u.a);
+	case SK_ORDER:
+		return !store_order_ok(&d->r.u.o);
+	case SK_CERT:
+		return !store_cert_ok(&d->r.u.c);
+	default:
+		return !store_sms_ok(&d->r.u.m);
+	}
+}
+
+/* The key-value databases: keys, account lists, nonces, the retry index,
+ * counters, meta. 1: not a record of the kind. */
+static int
+store_dump_kv(struct dump *d, const DBT *k, const DBT *v)
+{
+	struct store_rec *r = &d->r;
+	struct counter	 c;
+
+	switch (d->kind) {
+	case SK_KEY:
+		if (v->size != ID_LEN || store_keystr(r->u.key.thumb,
+		    sizeof(r->u.key.thumb), k) == -1)
+			return 1;
+		memcpy(r->u.key.id, v->data, ID_LEN);
+		return 0;
+	case SK_ACCT_ORDER:
+		if (v->size != 8 + ID_LEN || store_keystr(r->u.o.acct,
+		    sizeof(r->u.o.acct), k) == -1)
+			return 1;
+		r->u.o.created = store_be64(v->data);
+		memcpy(r->u.o.id, (char *)v->data + 8, ID_LEN);
+		return 0;
+	case SK_NONCE:
+		if (k->size != NONCE_RAW_LEN || v->size != 8)
+			return 1;
+		memcpy(r->u.nonce.n, (char *)k->data + NONCE_RAW_LEN - 4, 4);
+		memcpy(r->u.nonce.n + 4, k->data, NONCE_RAW_LEN - 4);
+		r->u.nonce.expires = store_be64(v->data);
+		return 0;
+	case SK_DUE:
+		if (k->size <= 8 || k->size >= 8 + SMS_ID_MAX)
+			return 1;
+		r->u.due.when = store_be64(k->data);
+		memcpy(r->u.due.id, (char *)k->data + 8, k->size - 8);
+		return 0;
+	case SK_COUNTER:
+		if (v->size != sizeof(c) || store_keystr(r->u.ctr.key,
+		    sizeof(r->u.ctr.key), k) == -1)
+			return 1;
+		memcpy(&c, v->data, sizeof(c));
+		r->u.ctr.window_end = c.window_end;
+		r->u.ctr.value = c.value;
+		return 0;
+	default:
+		if (v->size != 8 || store_keystr(r->u.ctr.key,
+		    sizeof(r->u.ctr.key), k) == -1)
+			return 1;
+		memcpy(&r->u.ctr.meta, v->data, 8);
+		return 0;
+	}
+}
+
+static int
+store_dump_one(struct store *st, DBT *k, DBT *v, void *arg)
+{
+	struct dump	*d = arg;
+	int		 skip;
+
+	(void)st;
+	memset(&d->r, 0, sizeof(d->r));
+	d->r.kind = d->kind;
+	if (d->kind == SK_ACCOUNT || d->kind == SK_ORDER ||
+	    d->kind == SK_CERT || d->kind == SK_SMS)
+		skip = store_dump_fixed(d, v);
+	else
+		skip = store_dump_kv(d, k, v);
+	if (skip) {
+		log_warn("store_dump: %s: a record that does not pass its "
+		    "checks is left out", store_kinds[d->kind]);
+		return 0;
+	}
+	return d->fn(d->arg, &d->r) == -1 ? -1 : 0;
+}
+
+static int
+bdb_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
+    void *arg)
+{
+	static const enum dbname dbs[SK__MAX] = {
+		[SK_ACCOUNT] = DB_ACCOUNTS, [SK_KEY] = DB_KEYS,
+		[SK_ORDER] = DB_ORDERS, [SK_ACCT_ORDER] = DB_ACCT_ORDERS,
+		[SK_CERT] = DB_CERTS, [SK_NONCE] = DB_NONCES,
+		[SK_SMS] = DB_OUTBOX, [SK_DUE] = DB_DUE,
+		[SK_COUNTER] = DB_COUNTERS, [SK_META] = DB_META,
+	};
+	struct dump	*d;
+	int		 k, rc = STORE_OK;
+
+	if (st->files != ca_files || (d = calloc(1, sizeof(*d))) == NULL)
+		return STORE_ERR;
+	d->fn = fn;
+	d->arg = arg;
+	for (k = 0; k < SK__MAX && rc == STORE_OK; k++) {
+		d->kind = (enum store_kind)k;
+		rc = store_walk(st, dbs[k], store_dump_one, d);
+	}
+	free(d);
+	return rc;
+}
+
+static int
+bdb_load(struct store *st, const struct store_rec *r)
+{
+	struct counter	 c;
+	unsigned char	 v[8];
+	int		 rc;
+
+	switch (r->kind) {
+	case SK_ACCOUNT:
+		return bdb_account_put(st, &r->u.a);
+	case SK_KEY:
+		return store_put(st, DB_KEYS, r->u.key.thumb,
+		    strlen(r->u.key.thumb), r->u.key.id, ID_LEN, 0);
+	case SK_ORDER:
+		return bdb_order_put(st, &r->u.o);
+	case SK_ACCT_ORDER:
+		rc = bdb_acct_order_add(st, &r->u.o);
+		return rc == STORE_EXISTS ? STORE_OK : rc;
+	case SK_CERT:
+		return bdb_cert_put(st, &r->u.c);
+	case SK_NONCE:
+		rc = bdb_nonce_use(st, r->u.nonce.n, NONCE_RAW_LEN,
+		    r->u.nonce.expires);
+		return rc == STORE_EXISTS ? STORE_OK : rc;
+	case SK_SMS:
+		return bdb_sms_put(st, &r->u.m);
+	case SK_DUE:
+		return bdb_due_add(st, r->u.due.when, r->u.due.id);
+	case SK_COUNTER:
+		memset(&c, 0, sizeof(c));
+		c.window_end = r->u.ctr.window_end;
+		c.value = r->u.ctr.value;
+		return store_put(st, DB_COUNTERS, r->u.ctr.key,
+		    strlen(r->u.ctr.key), &c, sizeof(c), 0);
+	case SK_META:
+		memcpy(v, &r->u.ctr.meta, 8);
+		return store_put(st, DB_META, r->u.ctr.key,
+		    strlen(r->u.ctr.key), v, 8, 0);
+	default:
+		return STORE_ERR;
+	}
+}
+
 /* The Berkeley DB engine behind store.h. */
 static const struct store_engine bdb_engine = {
 	.name = "bdb",
@@ -1341,6 +1544,7 @@ static const struct store_engine bdb_engine = {
 	.count = bdb_count,
 	.due_add = bdb_due_add,
 	.due_take = bdb_due_take,
+	.dump = bdb_dump,
 	.fail = bdb_fail,
 	.failed = bdb_failed,
 	.idle = bdb_idle,
@@ -1351,6 +1555,7 @@ static const struct store_engine bdb_engine = {
 	.kv_get = bdb_kv_get,
 	.kv_prune = bdb_kv_prune,
 	.kv_put = bdb_kv_put,
+	.load = bdb_load,
 	.meta_next = bdb_meta_next,
 	.meta_above = bdb_meta_above,
 	.nest_begin = bdb_nest_begin,
@@ -1359,6 +1564,7 @@ static const struct store_engine bdb_engine = {
 	.window_get = bdb_window_get,
 	.window_put = bdb_window_put,
 	.nest_end = bdb_nest_end,
+	.migrate = bdb_migrate,
 	.nonce_use = bdb_nonce_use,
 	.order_get = bdb_order_get,
 	.order_put = bdb_order_put,
@@ -1372,4 +1578,5 @@ static const struct store_engine bdb_engine = {
 	.sms_put = bdb_sms_put,
 	.sms_queued = bdb_sms_queued,
 	.stats = bdb_stats,
+	.unavailable = bdb_unavailable,
 };

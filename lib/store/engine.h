@@ -28,6 +28,8 @@ struct store_engine {
 	int	(*count)(struct store *st, const char *key, int64_t window_end,
 		    int n, long *value);
 	int	(*due_add)(struct store *st, int64_t when, const char *id);
+	int	(*dump)(struct store *st, int (*fn)(void *,
+		    const struct store_rec *), void *arg);
 	int	(*due_take)(struct store *st, int64_t now,
 		    char ids[][SMS_ID_MAX], int max);
 	void	(*fail)(struct store *st);
@@ -55,8 +57,10 @@ struct store_engine {
 	int	(*window_put)(struct store *st, const char *key,
 		    const struct window *w);
 	int	(*nest_end)(struct store *st, int keep);
+	int	(*load)(struct store *st, const struct store_rec *r);
 	int	(*meta_next)(struct store *st, const char *key,
 		    uint64_t *value);
+	int	(*migrate)(struct store *st, int *from, int *to);
 	int	(*nonce_use)(struct store *st, const unsigned char *n,
 		    size_t len, int64_t expires);
 	int	(*order_get)(struct store *st, const char *id,
@@ -77,6 +81,7 @@ struct store_engine {
 	int	(*stats)(struct store *st, long *accounts,
 		    long orders[ORDER__MAX], long sms[OUTBOX__MAX],
 		    long *certs);
+	int	(*unavailable)(const struct store *st);
 };
 
 /* The engine of an open store: the first member of every engine's
@@ -91,6 +96,11 @@ store_engine_of(const struct store *st)
  * key-value environment (the relay's). */
 struct store	*bdb_open(const char *dir, int create);
 struct store	*bdb_open_kv(const char *dir, const char *const *files,
+		    size_t n);
+/* PostgreSQL (pg.c): the database of a libpq URI; check: refuse a schema
+ * other than the program's. */
+struct store	*pg_open(const char *uri, int check);
+struct store	*pg_open_kv(const char *uri, const char *const *files,
 		    size_t n);
 
 #endif

@@ -2,20 +2,40 @@
  * is given. The engine is chosen when the store is opened. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "buf.h"
+#include "crypt.h"
 #include "engine.h"
 #include "store.h"
 
-struct store *
-store_open(const char *dir, int create)
+const char *const store_kinds[SK__MAX] = {
+	"accounts", "keys", "orders", "account_orders", "certificates",
+	"nonces", "sms", "sms_due", "counters", "meta",
+};
+
+int
+store_is_uri(const char *where)
 {
-	return bdb_open(dir, create);
+	return strncmp(where, "postgresql://", 13) == 0 ||
+	    strncmp(where, "postgres://", 11) == 0;
 }
 
 struct store *
-store_open_kv(const char *dir, const char *const *files, size_t n)
+store_open(const char *where, int create)
 {
-	return bdb_open_kv(dir, files, n);
+	if (store_is_uri(where))
+		return pg_open(where, !create);
+	return bdb_open(where, create);
+}
+
+struct store *
+store_open_kv(const char *where, const char *const *files, size_t n)
+{
+	if (store_is_uri(where))
+		return pg_open_kv(where, files, n);
+	return bdb_open_kv(where, files, n);
 }
 
 void
@@ -97,6 +117,13 @@ store_count(struct store *st, const char *key, int64_t window_end, int n,
 }
 
 int
+store_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
+	    void *arg)
+{
+	return store_engine_of(st)->dump(st, fn, arg);
+}
+
+int
 store_due_add(struct store *st, int64_t when, const char *id)
 {
 	return store_engine_of(st)->due_add(st, when, id);
@@ -175,9 +202,21 @@ store_kv_put(struct store *st, int d, const void *k, size_t klen,
 }
 
 int
+store_load(struct store *st, const struct store_rec *r)
+{
+	return store_engine_of(st)->load(st, r);
+}
+
+int
 store_meta_next(struct store *st, const char *key, uint64_t *value)
 {
 	return store_engine_of(st)->meta_next(st, key, value);
+}
+
+int
+store_migrate(struct store *st, int *from, int *to)
+{
+	return store_engine_of(st)->migrate(st, from, to);
 }
 
 int
@@ -303,4 +342,117 @@ int
 store_window_put(struct store *st, const char *key, const struct window *w)
 {
 	return store_engine_of(st)->window_put(st, key, w);
+}
+
+int
+store_unavailable(const struct store *st)
+{
+	return store_engine_of(st)->unavailable(st);
+}
+
+/* The canonical form of a record's fields: strings up to their NUL,
+ * numbers in decimal, octets in hex. */
+static int
+store_rec_hex(struct buf *b, const unsigned char *p, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (buf_printf(b, "%02x", p[i]) == -1)
+			return -1;
+	return buf_printf(b, "|");
+}
+
+static int
+store_rec_order(struct buf *b, const struct order *o)
+{
+	if (buf_printf(b, "%s|%s|%d|%d|%d|%d|%d|%d|%d|%d|%lld|%lld|%lld|%lld|"
+	    "%lld|%lld|%lld|%lld|%s|%s|%s|%s|", o->id, o->acct, o->status,
+	    o->authz, o->chall, o->sends, o->tries, o->error, o->has_nb,
+	    o->has_na, (long long)o->created, (long long)o->expires,
+	    o->has_nb ? (long long)o->not_before : 0,
+	    o->has_na ? (long long)o->not_after : 0,
+	    (long long)o->authz_expires, (long long)o->validated,
+	    (long long)o->code_expires, (long long)o->last_send, o->ident,
+	    o->tn, o->token, o->detail) == -1)
+		return -1;
+	return store_rec_hex(b, o->code_mac, sizeof(o->code_mac));
+}
+
+static int
+store_rec_text(struct buf *b, const struct store_rec *r)
+{
+	const struct account	*a = &r->u.a;
+	const struct cert	*c = &r->u.c;
+	const struct sms	*m = &r->u.m;
+	int			 rc;
+
+	rc = buf_printf(b, "%s|", store_kinds[r->kind]);
+	switch (r->kind) {
+	case SK_ACCOUNT:
+		rc |= buf_printf(b, "%s|%d|%d|%lld|%s|%s|%s", a->id, a->status,
+		    a->tos, (long long)a->created, a->thumb, a->key,
+		    a->contact);
+		break;
+	case SK_KEY:
+		rc |= buf_printf(b, "%s|%s", r->u.key.thumb, r->u.key.id);
+		break;
+	case SK_ORDER:
+		rc |= store_rec_order(b, &r->u.o);
+		break;
+	case SK_ACCT_ORDER:
+		rc |= buf_printf(b, "%s|%lld|%s", r->u.o.acct,
+		    (long long)r->u.o.created, r->u.o.id);
+		break;
+	case SK_CERT:
+		rc |= buf_printf(b, "%s|%s|%d|%d|%lld|%lld|%lld|", c->id, c->acct,
+		    c->revoked, c->reason, (long long)c->issued,
+		    (long long)c->not_after, (long long)c->revoked_at);
+		rc |= store_rec_hex(b, c->serial, SERIAL_LEN);
+		rc |= store_rec_hex(b, c->der, c->derlen);
+		break;
+	case SK_NONCE:
+		rc |= store_rec_hex(b, r->u.nonce.n, NONCE_RAW_LEN);
+		rc |= buf_printf(b, "%lld", (long long)r->u.nonce.expires);
+		break;
+	case SK_SMS:
+		rc |= buf_printf(b, "%s|%d|%d|%lld|%lld|%lld|%lld|%s|%s|%s|%s|%s|",
+		    m->id, m->state, m->attempts, (long long)m->created,
+		    (long long)m->next_try, (long long)m->expires,
+		    (long long)m->sent_at, m->order, m->acct, m->to, m->msgid,
+		    m->error);
+		rc |= store_rec_hex(b, m->sealed, m->sealedlen);
+		break;
+	case SK_DUE:
+		rc |= buf_printf(b, "%lld|%s", (long long)r->u.due.when,
+		    r->u.due.id);
+		break;
+	case SK_COUNTER:
+		rc |= buf_printf(b, "%s|%lld|%ld", r->u.ctr.key,
+		    (long long)r->u.ctr.window_end, r->u.ctr.value);
+		break;
+	case SK_META:
+		rc |= buf_printf(b, "%s|%llu", r->u.ctr.key,
+		    (unsigned long long)r->u.ctr.meta);
+		break;
+	default:
+		return -1;
+	}
+	return rc;
+}
+
+int
+store_rec_digest(const struct store_rec *r, unsigned char out[32])
+{
+	struct buf	 b;
+	int		 rc;
+
+	if (r->kind >= SK__MAX)
+		return -1;
+	memset(&b, 0, sizeof(b));
+	rc = store_rec_text(&b, r);
+	if (rc != -1)
+		rc = crypt_sha256(b.p, b.len, out);
+	buf_free(&b);
+	return rc;
 }

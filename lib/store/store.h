@@ -1,5 +1,6 @@
-/* The Berkeley DB environment and its records. store.c is the only file
- * that sees db.h; records are fixed-layout structs, checked on read. */
+/* The store: its records and calls, the same on every engine (Berkeley DB
+ * in bdb.c, PostgreSQL in pg.c); store.c hands each call to the engine of
+ * the store it is given. */
 #ifndef STORE_H
 #define STORE_H
 #include <stddef.h>
@@ -87,8 +88,13 @@ struct sms {
 
 struct store;
 
-/* Open (create) the environment in dir, recovering after a crash. */
-struct store	*store_open(const char *dir, int create);
+/* Open a store: where is a folder (Berkeley DB: the environment there,
+ * made when create is set, recovered after a crash) or a postgresql://
+ * URI (PostgreSQL: the schema version is checked unless create is set).
+ * The config's "store" when set, else its db_dir. */
+struct store	*store_open(const char *where, int create);
+/* 1 when where names a PostgreSQL database. */
+int		 store_is_uri(const char *where);
 void		 store_close(struct store *);
 
 /* One transaction at a time per store. commit: durable != 0 waits for
@@ -110,7 +116,13 @@ void		 store_idle(struct store *);
 int		 store_panicked(const struct store *);
 int		 store_reopen(struct store **);
 int		 store_failed(const struct store *);
-
+/* 1 when the last call failed because the database cannot be reached
+ * (answer 503 and let the client come back); the next store_begin tries
+ * to reconnect. */
+int		 store_unavailable(const struct store *);
+/* Bring the schema up to the program's version (PostgreSQL; nothing to do
+ * on Berkeley DB); *from and *to get the versions. Refuses a newer one. */
+int		 store_migrate(struct store *, int *from, int *to);
 int	 store_account_get(struct store *, const char *id, struct account *);
 int	 store_account_put(struct store *, const struct account *);
 int	 store_key_get(struct store *, const char *thumb, char *id);
@@ -204,5 +216,48 @@ int	 store_prune(struct store *, int64_t now, long *removed);
 int	 store_stats(struct store *, long *accounts, long orders[ORDER__MAX],
 	    long sms[OUTBOX__MAX], long *certs);
 int	 store_backup(struct store *, const char *todir);
+
+/* Every record of a store, one kind at a time (copy-store). */
+#define STORE_KEY_MAX	128	/* counter and meta keys */
+enum store_kind { SK_ACCOUNT, SK_KEY, SK_ORDER, SK_ACCT_ORDER, SK_CERT,
+	SK_NONCE, SK_SMS, SK_DUE, SK_COUNTER, SK_META, SK__MAX };
+extern const char *const store_kinds[SK__MAX];
+
+struct store_rec {
+	enum store_kind	 kind;
+	union {
+		struct account	 a;
+		struct order	 o;	/* also SK_ACCT_ORDER: acct, created, id */
+		struct cert	 c;
+		struct sms	 m;
+		struct {
+			char	 thumb[THUMB_LEN + 1];
+			char	 id[ID_LEN + 1];
+		} key;
+		struct {
+			unsigned char n[NONCE_RAW_LEN];
+			int64_t	 expires;
+		} nonce;
+		struct {
+			int64_t	 when;
+			char	 id[SMS_ID_MAX];
+		} due;
+		struct {
+			char	 key[STORE_KEY_MAX];
+			int64_t	 window_end;
+			long	 value;
+			uint64_t meta;
+		} ctr;			/* SK_COUNTER and SK_META */
+	} u;
+};
+
+/* Call fn for every record (inside a transaction of the caller's). */
+int	 store_dump(struct store *, int (*fn)(void *, const struct store_rec *),
+	    void *arg);
+/* Write a record as dumped, replacing what is there (safe to repeat). */
+int	 store_load(struct store *, const struct store_rec *);
+/* SHA-256 of the fields of a record (not of its padding), so that the
+ * same record read from either engine gives the same digest. */
+int	 store_rec_digest(const struct store_rec *, unsigned char out[32]);
 
 #endif

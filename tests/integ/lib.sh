@@ -16,6 +16,9 @@
 # check (status 0 passes), `pass NAME` and `not_ok NAME [DIAGNOSTICS]`
 # likewise, `bail REASON` gives up, `finish` prints the plan and exits 1
 # when a check failed.
+# IDP_STORE=pg: the server runs on PostgreSQL, a fresh database per
+# idp_setup in the cluster of $PG_DIR (run.sh starts one; tests/integ/pg.sh);
+# IDPROVER_STORE is then exported with its URI.
 # The crash hook file ($IDP_ROOT/crash-hook) does not exist unless a test
 # creates it, so the hook is inert for every other test; so with the send
 # hook ($IDP_ROOT/send-hook: the challenge program waits between the commit
@@ -30,6 +33,8 @@ export PYTHONDONTWRITEBYTECODE=1
 
 # shellcheck source=../../scripts/tls.sh
 . "$IDP_TOP/scripts/tls.sh"
+# shellcheck source=pg.sh
+. "$IDP_TOP/tests/integ/pg.sh"
 
 idp_log() { echo "# $*" >&2; }
 
@@ -98,6 +103,13 @@ idp_setup() {
 		JSON
 	fi
 	export IDPROVER_CONF
+	if [ "${IDP_STORE:-bdb}" = pg ]; then
+		[ -n "${PG_DIR:-}" ] || { idp_log "IDP_STORE=pg: no PG_DIR"; return 1; }
+		IDPROVER_STORE=$(pg_createdb "$(basename "$IDP_ROOT" |
+		    tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z)") ||
+		    { idp_log "cannot create a database"; return 1; }
+		export IDPROVER_STORE
+	fi
 
 	if ! "$IDP_BUILD/tools/idprover-admin" init \
 	    > "$IDP_ROOT/init.log" 2>&1; then
@@ -107,6 +119,11 @@ idp_setup() {
 	fi
 	tls_make "$IDPROVER_VAR/tls" || { idp_log "TLS setup failed"; return 1; }
 	idp_render || { idp_log "cannot render the lighttpd config"; return 1; }
+}
+
+# The name of the test's PostgreSQL database (IDP_STORE=pg).
+idp_pg_db() {
+	printf '%s\n' "$IDPROVER_STORE" | sed -n 's|^postgresql:///\([^?]*\).*|\1|p'
 }
 
 # Does the directory answer 200?

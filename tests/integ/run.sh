@@ -46,6 +46,13 @@ else
 fi
 
 mkdir -p "$IDP_TOP/tests/tmp"
+# IDP_STORE=pg: one PostgreSQL for the run, a database per test file.
+if [ "${IDP_STORE:-bdb}" = pg ] && [ -z "${PG_DIR:-}" ]; then
+	pgdir=$(mktemp -d "$IDP_TOP/tests/tmp/.pg.XXXXXX") || exit 2
+	pg_start "$pgdir" || { echo "0 passed, 1 failed"; exit 1; }
+	trap 'pg_stop; rm -rf "$pgdir"' EXIT
+	echo "# store: PostgreSQL in $pgdir"
+fi
 pass=0
 fail=0
 failed_names=()

@@ -214,8 +214,10 @@ ok "$([ "$(stat_of "$work/stats4" certificates.revoked)" = 1 ]; echo $?)" \
 bk=$work/backup
 admin backup "$bk" > "$work/backup.out" 2>&1
 rc=$?
+dbfile=$bk/db/accounts.db
+[ "${IDP_STORE:-bdb}" = pg ] && dbfile=$bk/db/idprover.pgdump
 ok "$([ $rc -eq 0 ] && [ -f "$bk/secret" ] && [ -f "$bk/ca/ca.key" ] &&
-    [ -f "$bk/ca/ca.pem" ] && [ -f "$bk/db/accounts.db" ]; echo $?)" \
+    [ -f "$bk/ca/ca.pem" ] && [ -f "$dbfile" ]; echo $?)" \
     "backup DIR: the database, the secret and the CA" \
     "$(cat "$work/backup.out"; ls -lR "$bk" 2>&1 | head -n 30)"
 admin backup "$bk" > "$work/backup2.out" 2>&1
@@ -224,7 +226,15 @@ ok "$([ $? -ne 0 ]; echo $?)" "backup into a folder that is not empty: refused" 
 # An account made after the backup is not in it.
 py account-new "$work/late.key" > "$work/late.out" 2>&1
 
-# A second server on the copy (IDPROVER_VAR=DIR).
+# A second server on the copy (IDPROVER_VAR=DIR; on PostgreSQL the dump
+# restored into a new database).
+if [ "${IDP_STORE:-bdb}" = pg ]; then
+	IDPROVER_STORE=$(pg_createdb "$(idp_pg_db)_restored") &&
+	    "$PG_BIN/pg_restore" -h "$PG_DIR" -p "$PG_PORT" -U postgres \
+	    -d "$(idp_pg_db)" "$bk/db/idprover.pgdump" > "$work/restore.out" 2>&1
+	ok $? "pg_restore of the backup into a new database" \
+	    "$(cat "$work/restore.out")"
+fi
 port2=$(idp_free_port)
 run2=$work/run2
 mkdir -p "$run2/www"

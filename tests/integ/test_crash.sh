@@ -43,6 +43,13 @@ db_files() {
 
 verify_dbs() {	# label
 	local f out all=0 msg="" count=0
+	if [ "${IDP_STORE:-bdb}" = pg ]; then	# B-tree and heap checks
+		out=$("$PG_BIN/pg_amcheck" -h "$PG_DIR" -p "$PG_PORT" \
+		    -U postgres --install-missing --heapallindexed \
+		    "$(idp_pg_db)" 2>&1)
+		ok $? "$1: pg_amcheck passes on the database" "$out"
+		return
+	fi
 	for f in $(db_files); do
 		count=$((count + 1))
 		if ! out=$(db5.3_verify -h "$dbdir" "$f" 2>&1); then

@@ -187,6 +187,15 @@ db_dump_all() {
 	DUMPED=0
 	DUMP_BAD=
 	mkdir -p "$1"
+	if [ "${IDP_STORE:-bdb}" = pg ]; then	# every table; the outbox's
+		# waiting rows as " row" lines, like db5.3_dump -p's data
+		"$PG_BIN/pg_dump" -a -h "$PG_DIR" -p "$PG_PORT" -U postgres \
+		    "$(idp_pg_db)" > "$1/all.db.txt" 2>&1 &&
+		psql_do "$(idp_pg_db)" "SELECT * FROM sms_outbox WHERE \
+		    state = 0" | sed 's/^/ /' > "$1/outbox.db.txt" &&
+		DUMPED=1 || DUMP_BAD=" pg_dump"
+		return
+	fi
 	for f in "$dbdir"/*.db; do
 		[ -f "$f" ] || continue
 		b=$(basename "$f")
@@ -228,8 +237,13 @@ no_code_anywhere() {
 	[ -d "$IDP_ROOT/dump-queued" ] &&
 		name="$name, also those taken while the SMS was queued"
 	ok "$([ -z "$hits" ] && echo 0 || echo 1)" "$name" "$hits"
-	hits=$(grep -aPlo "$re" "$dbdir"/log.* "$dbdir"/__db.* 2>/dev/null |
-	    head -n 5)
+	if [ "${IDP_STORE:-bdb}" = pg ]; then	# the write-ahead log
+		hits=$(grep -aPlo "$re" "$PG_DIR"/data/pg_wal/0* 2>/dev/null |
+		    head -n 5)
+	else
+		hits=$(grep -aPlo "$re" "$dbdir"/log.* "$dbdir"/__db.* \
+		    2>/dev/null | head -n 5)
+	fi
 	ok "$([ -z "$hits" ] && echo 0 || echo 1)" \
 	    "$INST: no code in the database logs and regions" "$hits"
 }

@@ -1,0 +1,1828 @@
+/*
+ * The PostgreSQL engine: the store's calls as prepared statements on one
+ * libpq connection per process (opened at start, re-opened by the next
+ * store_begin after a failure; while the database cannot be reached every
+ * call fails and store_unavailable says so, and the request gets a 503).
+ *
+ * Transactions run at SERIALIZABLE. Berkeley DB locks what a transaction
+ * reads (DB_RMW) and holds the locks to the end: its transactions are
+ * serializable, and the request logic above was written for that (read a
+ * counter then add to it, look a key up then insert it). SERIALIZABLE
+ * keeps that guarantee across nodes without read locks; a conflict
+ * (40001) or a deadlock (40P01) marks the transaction for a retry, the
+ * path of Berkeley DB's deadlocks (store_retry). It is also the one level
+ * that PostgreSQL-compatible distributed engines all offer. On top of it,
+ * a row that was read is updated only while its rev is what was read
+ * (a conditional update), and single-row outcomes come from the database
+ * itself: a nonce is spent by an insert-if-absent, a key taken by one,
+ * the outbox index claimed with FOR UPDATE SKIP LOCKED.
+ *
+ * Round trips: the connection stays in pipeline mode. BEGIN and the first
+ * use of a statement (its Parse) travel with the statement that needs
+ * them; writes whose result the caller does not need (puts) are queued
+ * and go with the next read or with COMMIT, whose failure (a lost race,
+ * a conflict) then sends the request round again. A request thus costs
+ * one round trip per read that needs an answer, plus one for COMMIT.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "log.h"
+#include "engine.h"
+#include "store.h"
+#include "schema.h"	/* generated from sql/ by scripts/sql2c.sh */
+
+#define PG_PIPE_MAX	64	/* commands queued before a flush */
+#define PG_SEEN_MAX	8	/* rows read by a transaction, with rev */
+#define PG_COUNTERS_MAX	8	/* counters read by a transaction */
+#define PG_PARAMS_MAX	24
+#define PG_URI_MAX	1024
+#define PG_LOCK_MIGRATE	0x69647072	/* advisory lock of migrate */
+
+/* Defaults a URI may override: no wait past the request watchdog. */
+#define PG_CONNECT_TIMEOUT	"3"
+#define PG_OPTIONS	"-c statement_timeout=10000 -c lock_timeout=5000 " \
+			"-c idle_in_transaction_session_timeout=60000"
+
+enum stmt {
+	S_ACCOUNT_GET, S_ACCOUNT_INS, S_ACCOUNT_UPD, S_KEY_GET, S_KEY_PUT,
+	S_KEY_SET, S_KEY_DEL, S_ORDER_GET, S_ORDER_INS, S_ORDER_UPD,
+	S_ACCT_ORDER_ADD, S_ACCT_ORDERS, S_CERT_GET, S_CERT_INS, S_CERT_UPD,
+	S_SERIAL_GET, S_REVOKED, S_NONCE_USE, S_SMS_GET, S_SMS_PUT,
+	S_SMS_QUEUED, S_DUE_ADD, S_DUE_TAKE, S_COUNT_GET, S_COUNT_ADD,
+	S_COUNT_SET, S_META_NEXT, S_META_SET, S_KV_GET, S_KV_PUT, S_KV_DEL,
+	S_KV_ALL, S_PRUNE, S_STATS, S_VERSION, S_DUMP_ACCOUNTS, S_DUMP_KEYS,
+	S_DUMP_ORDERS, S_DUMP_REFS, S_DUMP_CERTS, S_DUMP_NONCES, S_DUMP_SMS,
+	S_DUMP_DUE, S_DUMP_COUNTERS, S_DUMP_META, S__MAX
+};
+
+#define ACCOUNT_COLS "id, status, tos, created, thumb, jwk, contact, rev"
+#define ORDER_COLS "o.id, o.account, o.status, o.authz_status, " \
+	"o.chall_status, o.sends, o.tries, o.error, o.created, o.expires, " \
+	"o.not_before, o.not_after, o.authz_expires, o.validated, " \
+	"o.code_expires, o.last_send, o.identifier, o.tn, o.token, " \
+	"o.code_mac, o.detail, o.rev"
+#define ORDER_SET "account = $2, status = $3, authz_status = $4, " \
+	"chall_status = $5, sends = $6, tries = $7, error = $8, " \
+	"created = $9, expires = $10, not_before = $11, not_after = $12, " \
+	"authz_expires = $13, validated = $14, code_expires = $15, " \
+	"last_send = $16, identifier = $17, tn = $18, token = $19, " \
+	"code_mac = $20, detail = $21"
+#define CERT_COLS "order_id, account, serial, issued, not_after, revoked, " \
+	"reason, revoked_at, der, rev"
+#define CERT_SET "account = $2, serial = $3, issued = $4, not_after = $5, " \
+	"revoked = $6, reason = $7, revoked_at = $8, der = $9"
+#define SMS_COLS "id, state, attempts, created, next_try, expires, " \
+	"sent_at, order_id, account, recipient, sealed, msgid, error"
+#define ACCOUNT_SET "status = $2, tos = $3, created = $4, thumb = $5, " \
+	"jwk = $6, contact = $7"
+
+static const char *const sqls[S__MAX] = {
+	[S_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1",
+	[S_ACCOUNT_INS] = "INSERT INTO accounts (id, status, tos, created, "
+	    "thumb, jwk, contact) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+	    "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
+	    "tos = EXCLUDED.tos, created = EXCLUDED.created, "
+	    "thumb = EXCLUDED.thumb, jwk = EXCLUDED.jwk, "
+	    "contact = EXCLUDED.contact, rev = accounts.rev + 1",
+	[S_ACCOUNT_UPD] = "UPDATE accounts SET " ACCOUNT_SET ", rev = rev + 1 "
+	    "WHERE id = $1 AND rev = $8",
+	[S_KEY_GET] = "SELECT account FROM account_keys WHERE thumb = $1",
+	[S_KEY_PUT] = "INSERT INTO account_keys (thumb, account) "
+	    "VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+	[S_KEY_SET] = "INSERT INTO account_keys (thumb, account) "
+	    "VALUES ($1, $2) ON CONFLICT (thumb) DO UPDATE "
+	    "SET account = EXCLUDED.account",
+	[S_KEY_DEL] = "DELETE FROM account_keys WHERE thumb = $1 RETURNING 1",
+	[S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders o WHERE id = $1",
+	[S_ORDER_INS] = "INSERT INTO orders AS o (id, account, status, "
+	    "authz_status, chall_status, sends, tries, error, created, "
+	    "expires, not_before, not_after, authz_expires, validated, "
+	    "code_expires, last_send, identifier, tn, token, code_mac, "
+	    "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
+	    "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) "
+	    "ON CONFLICT (id) DO UPDATE SET " ORDER_SET ", rev = o.rev + 1",
+	[S_ORDER_UPD] = "UPDATE orders SET " ORDER_SET ", rev = rev + 1 "
+	    "WHERE id = $1 AND rev = $22",
+	[S_ACCT_ORDER_ADD] = "INSERT INTO account_orders (account, created, "
+	    "id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+	[S_ACCT_ORDERS] = "SELECT " ORDER_COLS " FROM account_orders r "
+	    "JOIN orders o ON o.id = r.id WHERE r.account = $1 AND "
+	    "($2::text IS NULL OR (r.created, r.id) > (SELECT a.created, "
+	    "a.id FROM account_orders a WHERE a.account = $1 AND a.id = $2 "
+	    "LIMIT 1)) ORDER BY r.created, r.id LIMIT $3",
+	[S_CERT_GET] = "SELECT " CERT_COLS " FROM certificates "
+	    "WHERE order_id = $1",
+	[S_CERT_INS] = "INSERT INTO certificates AS c (order_id, account, "
+	    "serial, issued, not_after, revoked, reason, revoked_at, der) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT "
+	    "(order_id) DO UPDATE SET " CERT_SET ", rev = c.rev + 1",
+	[S_CERT_UPD] = "UPDATE certificates SET " CERT_SET ", rev = rev + 1 "
+	    "WHERE order_id = $1 AND rev = $10",
+	[S_SERIAL_GET] = "SELECT order_id FROM certificates WHERE serial = $1",
+	[S_REVOKED] = "SELECT " CERT_COLS " FROM certificates WHERE revoked "
+	    "ORDER BY serial",
+	[S_NONCE_USE] = "INSERT INTO used_nonces (nonce, expires) "
+	    "VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
+	[S_SMS_GET] = "SELECT " SMS_COLS " FROM sms_outbox WHERE id = $1",
+	[S_SMS_PUT] = "INSERT INTO sms_outbox (" SMS_COLS ") VALUES ($1, $2, "
+	    "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (id) "
+	    "DO UPDATE SET state = $2, attempts = $3, created = $4, "
+	    "next_try = $5, expires = $6, sent_at = $7, order_id = $8, "
+	    "account = $9, recipient = $10, sealed = $11, msgid = $12, "
+	    "error = $13",
+	[S_SMS_QUEUED] = "SELECT " SMS_COLS " FROM sms_outbox WHERE state = 0 "
+	    "ORDER BY id",
+	[S_DUE_ADD] = "INSERT INTO sms_due (due, id) VALUES ($1, $2) "
+	    "ON CONFLICT DO NOTHING",
+	[S_DUE_TAKE] = "WITH t AS (SELECT due, id FROM sms_due WHERE due <= $1 "
+	    "ORDER BY due, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+	    "d AS (DELETE FROM sms_due s USING t WHERE s.due = t.due AND "
+	    "s.id = t.id RETURNING s.due, s.id) "
+	    "SELECT id FROM d ORDER BY due, id",
+	[S_COUNT_GET] = "SELECT window_end, value FROM counters WHERE key = $1",
+	[S_COUNT_ADD] = "INSERT INTO counters AS c (key, window_end, value) "
+	    "VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET "
+	    "value = CASE WHEN c.window_end = EXCLUDED.window_end THEN "
+	    "c.value + EXCLUDED.value ELSE EXCLUDED.value END, "
+	    "window_end = EXCLUDED.window_end RETURNING value",
+	[S_COUNT_SET] = "INSERT INTO counters (key, window_end, value) "
+	    "VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET "
+	    "window_end = EXCLUDED.window_end, value = EXCLUDED.value",
+	[S_META_NEXT] = "INSERT INTO meta AS m (key, value) VALUES ($1, 1) "
+	    "ON CONFLICT (key) DO UPDATE SET value = m.value + 1 "
+	    "RETURNING value",
+	[S_META_SET] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+	[S_KV_GET] = "SELECT v FROM kv WHERE db = $1 AND k = $2",
+	[S_KV_PUT] = "INSERT INTO kv (db, k, v) VALUES ($1, $2, $3) "
+	    "ON CONFLICT (db, k) DO UPDATE SET v = EXCLUDED.v",
+	[S_KV_DEL] = "DELETE FROM kv WHERE db = $1 AND k = $2 RETURNING 1",
+	[S_KV_ALL] = "SELECT k, v FROM kv WHERE db = $1 ORDER BY k",
+	[S_PRUNE] = "WITH n AS (DELETE FROM used_nonces WHERE expires < $1 "
+	    "RETURNING 1), c AS (DELETE FROM counters WHERE window_end < $1 "
+	    "RETURNING 1), o AS (DELETE FROM orders WHERE status <> 3 AND "
+	    "expires <= $1 - 86400 RETURNING id), r AS (DELETE FROM "
+	    "account_orders WHERE id IN (SELECT id FROM o) RETURNING 1), "
+	    "m AS (DELETE FROM sms_outbox WHERE state <> 0 AND "
+	    "created < $1 - 86400 RETURNING 1) SELECT (SELECT count(*) "
+	    "FROM n) + (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + "
+	    "(SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM r)",
+	[S_STATS] = "SELECT 0, 0, count(*) FROM accounts UNION ALL "
+	    "SELECT 1, status, count(*) FROM orders GROUP BY status UNION ALL "
+	    "SELECT 2, state, count(*) FROM sms_outbox GROUP BY state "
+	    "UNION ALL SELECT 3, 0, count(*) FROM certificates",
+	[S_VERSION] = "SELECT coalesce(max(version), 0) FROM schema_version",
+	[S_DUMP_ACCOUNTS] = "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY id",
+	[S_DUMP_KEYS] = "SELECT thumb, account FROM account_keys "
+	    "ORDER BY thumb",
+	[S_DUMP_ORDERS] = "SELECT " ORDER_COLS " FROM orders o ORDER BY id",
+	[S_DUMP_REFS] = "SELECT account, created, id FROM account_orders "
+	    "ORDER BY account, created, id",
+	[S_DUMP_CERTS] = "SELECT " CERT_COLS " FROM certificates "
+	    "ORDER BY order_id",
+	[S_DUMP_NONCES] = "SELECT nonce, expires FROM used_nonces "
+	    "ORDER BY nonce",
+	[S_DUMP_SMS] = "SELECT " SMS_COLS " FROM sms_outbox ORDER BY id",
+	[S_DUMP_DUE] = "SELECT due, id FROM sms_due ORDER BY due, id",
+	[S_DUMP_COUNTERS] = "SELECT key, window_end, value FROM counters "
+	    "ORDER BY key",
+	[S_DUMP_META] = "SELECT key, value FROM meta ORDER BY key",
+};
+
+/* What a queued command was, to read its result. */
+enum cmd { CMD_SQL, CMD_PREPARE, CMD_EXEC, CMD_EXEC_ONE };
+
+struct sent {
+	enum cmd	 cmd;
+	enum stmt	 stmt;
+};
+
+/* A row the transaction read, and its rev then. */
+struct seen {
+	enum stmt	 table;		/* the _GET statement */
+	char		 id[ID_LEN + 1];
+	long long	 rev;
+};
+
+/* A counter the transaction read: adding to it needs no answer. */
+struct ctr {
+	char		 key[STORE_KEY_MAX];
+	int64_t		 window_end;
+	long		 value;
+};
+
+struct store {
+	const struct store_engine *eng;	/* first: see engine.h */
+	PGconn		*conn;
+	const char *const *files;	/* kv databases (the relay's) */
+	size_t		 ndb;
+	int		 intx;		/* between store_begin and the end */
+	int		 begun;		/* BEGIN sent */
+	int		 deadlock;	/* a conflict: run the request again */
+	int		 failed;	/* ... or another error */
+	int		 down;		/* the database cannot be reached */
+	unsigned char	 prepared[S__MAX];
+	struct sent	 sent[PG_PIPE_MAX];
+	int		 nsent;
+	struct seen	 seen[PG_SEEN_MAX];
+	int		 nseen;
+	struct ctr	 ctrs[PG_COUNTERS_MAX];
+	int		 nctrs;
+	unsigned long	 trips;		/* round trips of this transaction */
+	int		 trace;		/* IDPROVER_STORE_TRACE: log them */
+	char		 uri[PG_URI_MAX];
+};
+
+/* Parameters of one statement: text, or binary for bytea. */
+struct params {
+	const char	*v[PG_PARAMS_MAX];
+	int		 len[PG_PARAMS_MAX];
+	int		 fmt[PG_PARAMS_MAX];
+	char		 num[PG_PARAMS_MAX][24];
+	int		 n;
+};
+
+static const struct store_engine pg_engine;
+static void	pg_abort(struct store *);
+static void	pg_close(struct store *);
+
+static void
+p_str(struct params *p, const char *s)
+{
+	p->v[p->n] = s;
+	p->len[p->n] = 0;
+	p->fmt[p->n++] = 0;
+}
+
+static void
+p_num(struct params *p, long long v)
+{
+	snprintf(p->num[p->n], sizeof(p->num[p->n]), "%lld", v);
+	p_str(p, p->num[p->n]);
+}
+
+static void
+p_bytes(struct params *p, const void *b, size_t n)
+{
+	p->v[p->n] = n == 0 ? "" : b;
+	p->len[p->n] = (int)n;
+	p->fmt[p->n++] = 1;
+}
+
+static void
+p_null(struct params *p)
+{
+	p->v[p->n] = NULL;
+	p->len[p->n] = 0;
+	p->fmt[p->n++] = 0;
+}
+
+/* Binary result values. */
+static long long
+r_num(const PGresult *r, int row, int col)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	unsigned long long v = 0;
+	int		 i, n = PQgetlength(r, row, col);
+
+	if (PQgetisnull(r, row, col) || (n != 2 && n != 4 && n != 8))
+		return 0;
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	if (n == 2)
+		return (int16_t)v;
+	if (n == 4)
+		return (int32_t)v;
+	return (long long)v;
+}
+
+/* Copy a text or bytea value into dst of size octets; -1 when it does not
+ * fit (strings need their NUL too). */
+static int
+r_copy(const PGresult *r, int row, int col, void *dst, size_t size,
+    int string, size_t *len)
+{
+	size_t	 n = (size_t)PQgetlength(r, row, col);
+
+	if (n + (string ? 1 : 0) > size)
+		return -1;
+	memcpy(dst, PQgetvalue(r, row, col), n);
+	if (string)
+		((char *)dst)[n] = '\0';
+	if (len != NULL)
+		*len = n;
+	return 0;
+}
+
+#define R_STR(r, row, col, a)	r_copy(r, row, col, a, sizeof(a), 1, NULL)
+
+/* Note a failed command: a conflict to retry, the database gone, or
+ * another error. */
+static void
+pg_note(struct store *st, const PGresult *r, const char *what)
+{
+	const char	*state = r == NULL ? NULL :
+	    PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (state != NULL && (strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)) {
+		st->deadlock = 1;
+		return;
+	}
+	st->failed = 1;
+	if (PQstatus(st->conn) != CONNECTION_OK || state == NULL ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0) {
+		st->down = 1;
+		log_warn("%s: the database is unavailable: %s", what,
+		    PQerrorMessage(st->conn));
+		return;
+	}
+	log_err("%s: %s: %s", what, state, r != NULL ?
+	    PQresultErrorMessage(r) : PQerrorMessage(st->conn));
+}
+
+/* Notices (a table that already exists ...) are not for the log. */
+static void
+pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* (Re)connect when the connection is not good. */
+static int
+pg_ready(struct store *st)
+{
+	if (PQstatus(st->conn) == CONNECTION_OK &&
+	    PQpipelineStatus(st->conn) == PQ_PIPELINE_ON)
+		return 0;
+	if (PQstatus(st->conn) != CONNECTION_OK) {
+		PQreset(st->conn);
+		memset(st->prepared, 0, sizeof(st->prepared));
+	}
+	if (PQstatus(st->conn) != CONNECTION_OK ||
+	    PQenterPipelineMode(st->conn) != 1) {
+		if (!st->down)
+			log_warn("%s: cannot reach the database: %s", __func__,
+			    PQerrorMessage(st->conn));
+		st->down = 1;
+		return -1;
+	}
+	if (st->down)
+		log_info("%s: the database is back", __func__);
+	st->down = 0;
+	return 0;
+}
+
+static int
+pg_sent(struct store *st, enum cmd cmd, enum stmt s)
+{
+	st->sent[st->nsent].cmd = cmd;
+	st->sent[st->nsent++].stmt = s;
+	return 0;
+}
+
+static int
+pg_send_sql(struct store *st, const char *sql)
+{
+	if (PQsendQueryParams(st->conn, sql, 0, NULL, NULL, NULL, NULL,
+	    1) != 1)
+		return -1;
+	return pg_sent(st, CMD_SQL, S__MAX);
+}
+
+/* The result of one queued command; res: keep it (the last command's). */
+static void
+pg_result(struct store *st, const struct sent *c, PGresult *r,
+    PGresult **keep)
+{
+	ExecStatusType	 s = PQresultStatus(r);
+	const char	*n;
+
+	if (s == PGRES_PIPELINE_ABORTED)
+		st->failed = st->failed || !st->deadlock;
+	else if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		pg_note(st, r, c->stmt < S__MAX ? sqls[c->stmt] : "sql");
+	else if (c->cmd == CMD_EXEC_ONE && ((n = PQcmdTuples(r)) == NULL ||
+	    strcmp(n, "1") != 0))
+		st->deadlock = 1;	/* the row changed since it was read */
+	if (c->cmd == CMD_PREPARE && s != PGRES_COMMAND_OK)
+		st->prepared[c->stmt] = 0;
+	if (keep != NULL && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)) {
+		*keep = r;
+		return;
+	}
+	PQclear(r);
+}
+
+/* IDPROVER_STORE_TRACE: what each round trip carries. */
+static void
+pg_trace(const struct store *st)
+{
+	char	 line[512];
+	size_t	 n = 0;
+	int	 i;
+
+	line[0] = '\0';
+	for (i = 0; i < st->nsent && n < sizeof(line) - 8; i++)
+		if (st->sent[i].cmd == CMD_EXEC || st->sent[i].cmd == CMD_EXEC_ONE)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " s%d",
+			    (int)st->sent[i].stmt);
+		else if (st->sent[i].cmd == CMD_SQL)
+			n += (size_t)snprintf(line + n, sizeof(line) - n, " sql");
+	log_info("store: round trip %lu:%s", st->trips, line);
+}
+
+/* Send a sync and read the results of every queued command; the last
+ * one's result goes to *last when wanted and good. */
+static int
+pg_flush(struct store *st, PGresult **last)
+{
+	PGresult	*r;
+	int		 i, bad = 0;
+
+	if (last != NULL)
+		*last = NULL;
+	if (st->nsent == 0)
+		return 0;
+	st->trips++;
+	if (st->trace)
+		pg_trace(st);
+	if (PQpipelineSync(st->conn) != 1)
+		bad = 1;
+	for (i = 0; i < st->nsent && !bad; i++) {
+		while ((r = PQgetResult(st->conn)) != NULL)
+			pg_result(st, &st->sent[i], r, i == st->nsent - 1 ?
+			    last : NULL);
+		if (PQstatus(st->conn) != CONNECTION_OK)
+			bad = 1;
+	}
+	if (!bad && ((r = PQgetResult(st->conn)) == NULL ||
+	    PQresultStatus(r) != PGRES_PIPELINE_SYNC))
+		bad = 1;
+	if (!bad)
+		PQclear(r);
+	st->nsent = 0;
+	if (bad) {
+		pg_note(st, NULL, __func__);
+		if (last != NULL && *last != NULL)
+			PQclear(*last);
+		if (last != NULL)
+			*last = NULL;
+		return -1;
+	}
+	return st->deadlock || st->failed ? -1 : 0;
+}
+
+/* Queue statement s (with BEGIN and its Parse when due). */
+static int
+pg_queue(struct store *st, enum stmt s, const struct params *p,
+    enum cmd cmd)
+{
+	char	 name[16];
+
+	if (st->deadlock || st->failed)
+		return -1;
+	if (!st->intx && pg_ready(st) == -1)
+		return -1;
+	if (st->nsent + 3 > PG_PIPE_MAX && pg_flush(st, NULL) == -1)
+		return -1;
+	if (st->intx && !st->begun) {
+		if (pg_send_sql(st, "BEGIN ISOLATION LEVEL SERIALIZABLE") == -1)
+			goto err;
+		st->begun = 1;
+	}
+	snprintf(name, sizeof(name), "s%d", (int)s);
+	if (!st->prepared[s]) {
+		if (PQsendPrepare(st->conn, name, sqls[s], 0, NULL) != 1)
+			goto err;
+		pg_sent(st, CMD_PREPARE, s);
+		st->prepared[s] = 1;
+	}
+	if (PQsendQueryPrepared(st->conn, name, p->n, p->v, p->len, p->fmt,
+	    1) != 1)
+		goto err;
+	return pg_sent(st, cmd, s);
+err:
+	pg_note(st, NULL, sqls[s]);
+	return -1;
+}
+
+/* A statement whose result is needed now. */
+static PGresult *
+pg_exec(struct store *st, enum stmt s, const struct params *p)
+{
+	PGresult	*r;
+
+	if (pg_queue(st, s, p, CMD_EXEC) == -1 || pg_flush(st, &r) == -1 ||
+	    r == NULL)
+		return NULL;
+	return r;
+}
+
+/* A write whose result can wait for the next flush (outside a
+ * transaction: now). */
+static int
+pg_write(struct store *st, enum stmt s, const struct params *p,
+    enum cmd cmd)
+{
+	if (pg_queue(st, s, p, cmd) == -1)
+		return STORE_ERR;
+	if (!st->intx && pg_flush(st, NULL) == -1)
+		return STORE_ERR;
+	return STORE_OK;
+}
+
+/* The rev a transaction read for table's row id, or -1. */
+static long long
+pg_seen_rev(const struct store *st, enum stmt table, const char *id)
+{
+	int	 i;
+
+	for (i = 0; i < st->nseen; i++)
+		if (st->seen[i].table == table &&
+		    strcmp(st->seen[i].id, id) == 0)
+			return st->seen[i].rev;
+	return -1;
+}
+
+/* Remember (or, after a write, advance) the rev of a row. */
+static void
+pg_seen_set(struct store *st, enum stmt table, const char *id, long long rev)
+{
+	int	 i;
+
+	if (!st->intx || strlen(id) > ID_LEN)
+		return;
+	for (i = 0; i < st->nseen; i++)
+		if (st->seen[i].table == table &&
+		    strcmp(st->seen[i].id, id) == 0)
+			break;
+	if (i == st->nseen) {
+		if (st->nseen == PG_SEEN_MAX)
+			i = 0;	/* forget the oldest: a blind write */
+		else
+			st->nseen++;
+		st->seen[i].table = table;
+		strcpy(st->seen[i].id, id);
+	}
+	st->seen[i].rev = rev;
+}
+
+/* --- Connection ----------------------------------------------------- */
+
+/* A passfile named in the URI must be the owner's alone (libpq only
+ * warns); PGPASSFILE is left to libpq. */
+static int
+pg_check_uri(const char *uri)
+{
+	PQconninfoOption *o, *opts;
+	char		*err = NULL;
+	struct stat	 sb;
+	int		 rc = 0;
+
+	if ((opts = PQconninfoParse(uri, &err)) == NULL) {
+		log_err("%s: store: %s", __func__, err != NULL ? err :
+		    "out of memory");
+		PQfreemem(err);
+		return -1;
+	}
+	for (o = opts; o->keyword != NULL; o++) {
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL) {
+			log_err("%s: store: the URI holds a password; put it "
+			    "in a passfile (mode 0600)", __func__);
+			rc = -1;
+		} else if (strcmp(o->keyword, "passfile") == 0 &&
+		    o->val != NULL && (stat(o->val, &sb) == -1 ||
+		    (sb.st_mode & 077) != 0)) {
+			log_err("%s: store: passfile %s: missing, or readable "
+			    "by others than its owner", __func__, o->val);
+			rc = -1;
+		}
+	}
+	PQconninfoFree(opts);
+	return rc;
+}
+
+static struct store *
+pg_connect(const char *uri)
+{
+	const char *const kw[] = { "connect_timeout", "options",
+	    "application_name", "keepalives_idle", "tcp_user_timeout",
+	    "dbname", NULL };
+	const char *vals[] = { PG_CONNECT_TIMEOUT, PG_OPTIONS,
+	    program_invocation_short_name, "30", "10000", uri, NULL };
+	struct store	*st;
+	const char	*t = getenv("IDPROVER_STORE_TRACE");
+
+	if (strlen(uri) >= PG_URI_MAX || pg_check_uri(uri) == -1 ||
+	    (st = calloc(1, sizeof(*st))) == NULL)
+		return NULL;
+	st->eng = &pg_engine;
+	strcpy(st->uri, uri);
+	st->trace = t != NULL && t[0] != '\0';
+	if ((st->conn = PQconnectdbParams(kw, vals, 1)) == NULL) {
+		free(st);
+		return NULL;
+	}
+	PQsetNoticeProcessor(st->conn, pg_notice, NULL);
+	/* A database that is down now is not an error: requests get 503
+	 * until it is back. */
+	pg_ready(st);
+	return st;
+}
+
+/* The schema version of the database, or -1. */
+static int
+pg_version(struct store *st)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 v;
+
+	if ((r = pg_exec(st, S_VERSION, &p)) == NULL || PQntuples(r) != 1)
+		v = -1;
+	else
+		v = (int)r_num(r, 0, 0);
+	PQclear(r);
+	st->failed = st->deadlock = 0;
+	return v;
+}
+
+#define SCHEMA_VERSION	\
+	(schema_steps[sizeof(schema_steps) / sizeof(schema_steps[0]) - 1].version)
+
+struct store *
+pg_open(const char *uri, int check)
+{
+	struct store	*st;
+	int		 v;
+
+	if ((st = pg_connect(uri)) == NULL)
+		return NULL;
+	if (!check || st->down)
+		return st;
+	if ((v = pg_version(st)) != SCHEMA_VERSION && !st->down) {
+		log_err("%s: the database's schema is version %d, this program "
+		    "needs %d: run idprover-admin migrate%s", __func__, v,
+		    SCHEMA_VERSION, v > SCHEMA_VERSION ? " of a newer "
+		    "idprover" : "");
+		pg_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+struct store *
+pg_open_kv(const char *uri, const char *const *files, size_t n)
+{
+	struct store	*st;
+
+	if ((st = pg_open(uri, 1)) == NULL)
+		return NULL;
+	st->files = files;
+	st->ndb = n;
+	return st;
+}
+
+static void
+pg_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	if (st->intx)
+		pg_abort(st);
+	PQfinish(st->conn);
+	free(st);
+}
+
+/* --- Transactions --------------------------------------------------- */
+
+static int
+pg_begin(struct store *st)
+{
+	st->deadlock = st->failed = 0;
+	st->nseen = st->nctrs = 0;
+	st->trips = 0;
+	st->begun = st->intx = 0;
+	if (pg_ready(st) == -1) {
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	st->intx = 1;	/* BEGIN goes with the first statement */
+	return STORE_OK;
+}
+
+/* Test hook, as on Berkeley DB: hold a durable commit while the named
+ * file exists, so that a test can kill the process mid-write. */
+static void
+pg_crash_hook(void)
+{
+	const char	*f = getenv("IDPROVER_CRASH_HOOK");
+	int		 i;
+
+	for (i = 0; f != NULL && i < 300 && access(f, F_OK) == 0; i++)
+		usleep(100000);
+}
+
+static int
+pg_commit(struct store *st, int durable)
+{
+	int	 rc = 0;
+
+	if (!st->intx)
+		return STORE_ERR;
+	if (st->deadlock || st->failed) {
+		pg_abort(st);
+		return STORE_ERR;
+	}
+	if (st->begun) {
+		if (durable)
+			pg_crash_hook();
+		/* Not durable: the commit need not wait for the WAL. */
+		if ((!durable && pg_send_sql(st, "SET LOCAL synchronous_commit "
+		    "TO off") == -1) || pg_send_sql(st, "COMMIT") == -1)
+			pg_note(st, NULL, __func__);
+		rc = pg_flush(st, NULL);
+	}
+	if (st->trace)
+		log_info("store: %lu round trips", st->trips);
+	if (rc == -1) {
+		pg_abort(st);	/* a failed COMMIT leaves the block open */
+		return STORE_ERR;
+	}
+	st->intx = st->begun = 0;
+	return STORE_OK;
+}
+
+static void
+pg_abort(struct store *st)
+{
+	int	 deadlock = st->deadlock, failed = st->failed;
+
+	if (st->begun && PQstatus(st->conn) == CONNECTION_OK) {
+		/* Results of what was queued do not matter any more. */
+		st->deadlock = st->failed = 0;
+		if (pg_send_sql(st, "ROLLBACK") == 0)
+			pg_flush(st, NULL);
+	}
+	st->nsent = 0;
+	st->intx = st->begun = 0;
+	st->deadlock = deadlock;
+	st->failed = failed;
+}
+
+static void
+pg_idle(struct store *st)
+{
+	(void)st;
+}
+
+static int
+pg_retry(const struct store *st)
+{
+	return st->deadlock && !st->failed;
+}
+
+static int
+pg_failed(const struct store *st)
+{
+	return st->deadlock || st->failed;
+}
+
+static int
+pg_unavailable(const struct store *st)
+{
+	return st->down;
+}
+
+static int
+pg_panicked(const struct store *st)
+{
+	(void)st;
+	return 0;
+}
+
+static int
+pg_reopen(struct store **stp)
+{
+	PQreset((*stp)->conn);
+	memset((*stp)->prepared, 0, sizeof((*stp)->prepared));
+	return pg_ready(*stp) == 0 ? STORE_OK : STORE_ERR;
+}
+
+static void
+pg_fail(struct store *st)
+{
+	st->failed = 1;
+}
+
+/* A statement that returns at most one row: STORE_OK with *res,
+ * STORE_NOTFOUND, or STORE_ERR. */
+static int
+pg_one(struct store *st, enum stmt s, const struct params *p,
+    PGresult **res)
+{
+	PGresult	*r;
+
+	*res = NULL;
+	if ((r = pg_exec(st, s, p)) == NULL)
+		return STORE_ERR;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return STORE_NOTFOUND;
+	}
+	*res = r;
+	return STORE_OK;
+}
+
+/* A row that does not fit its record. */
+static int
+pg_corrupt(struct store *st, PGresult *r, const char *what)
+{
+	log_err("%s: a row that does not fit its record", what);
+	PQclear(r);
+	st->failed = 1;
+	return STORE_ERR;
+}
+
+/* --- Accounts and keys ---------------------------------------------- */
+
+static int
+pg_row_account(const PGresult *r, int i, struct account *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->version = 1;
+	a->status = (uint8_t)r_num(r, i, 1);
+	a->tos = (uint8_t)r_num(r, i, 2);
+	a->created = r_num(r, i, 3);
+	if (R_STR(r, i, 0, a->id) == -1 || R_STR(r, i, 4, a->thumb) == -1 ||
+	    R_STR(r, i, 5, a->key) == -1 || R_STR(r, i, 6, a->contact) == -1 ||
+	    a->status >= ACCT__MAX)
+		return -1;
+	return 0;
+}
+
+static int
+pg_account_get(struct store *st, const char *id, struct account *a)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, id);
+	if ((rc = pg_one(st, S_ACCOUNT_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (pg_row_account(r, 0, a) == -1)
+		return pg_corrupt(st, r, __func__);
+	pg_seen_set(st, S_ACCOUNT_GET, a->id, r_num(r, 0, 7));
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_account_put(struct store *st, const struct account *a)
+{
+	struct params	 p = { .n = 0 };
+	long long	 rev = pg_seen_rev(st, S_ACCOUNT_GET, a->id);
+
+	p_str(&p, a->id);
+	p_num(&p, a->status);
+	p_num(&p, a->tos);
+	p_num(&p, a->created);
+	p_str(&p, a->thumb);
+	p_str(&p, a->key);
+	p_str(&p, a->contact);
+	if (rev < 0)
+		return pg_write(st, S_ACCOUNT_INS, &p, CMD_EXEC);
+	p_num(&p, rev);
+	pg_seen_set(st, S_ACCOUNT_GET, a->id, rev + 1);
+	return pg_write(st, S_ACCOUNT_UPD, &p, CMD_EXEC_ONE);
+}
+
+static int
+pg_key_get(struct store *st, const char *thumb, char *id)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, thumb);
+	if ((rc = pg_one(st, S_KEY_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (PQgetlength(r, 0, 0) != ID_LEN)
+		return pg_corrupt(st, r, __func__);
+	r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL);
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_key_put(struct store *st, const char *thumb, const char *id)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, thumb);
+	p_str(&p, id);
+	rc = pg_one(st, S_KEY_PUT, &p, &r);
+	PQclear(r);
+	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
+}
+
+static int
+pg_key_del(struct store *st, const char *thumb)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, thumb);
+	rc = pg_one(st, S_KEY_DEL, &p, &r);
+	PQclear(r);
+	return rc;
+}
+
+/* --- Orders --------------------------------------------------------- */
+
+static int
+pg_row_order(const PGresult *r, int i, struct order *o)
+{
+	size_t	 n;
+
+	memset(o, 0, sizeof(*o));
+	o->version = 1;
+	o->status = (uint8_t)r_num(r, i, 2);
+	o->authz = (uint8_t)r_num(r, i, 3);
+	o->chall = (uint8_t)r_num(r, i, 4);
+	o->sends = (uint8_t)r_num(r, i, 5);
+	o->tries = (uint8_t)r_num(r, i, 6);
+	o->error = (uint8_t)r_num(r, i, 7);
+	o->created = r_num(r, i, 8);
+	o->expires = r_num(r, i, 9);
+	o->has_nb = !PQgetisnull(r, i, 10);
+	o->not_before = r_num(r, i, 10);
+	o->has_na = !PQgetisnull(r, i, 11);
+	o->not_after = r_num(r, i, 11);
+	o->authz_expires = r_num(r, i, 12);
+	o->validated = r_num(r, i, 13);
+	o->code_expires = r_num(r, i, 14);
+	o->last_send = r_num(r, i, 15);
+	if (R_STR(r, i, 0, o->id) == -1 || R_STR(r, i, 1, o->acct) == -1 ||
+	    R_STR(r, i, 16, o->ident) == -1 || R_STR(r, i, 17, o->tn) == -1 ||
+	    R_STR(r, i, 18, o->token) == -1 ||
+	    r_copy(r, i, 19, o->code_mac, sizeof(o->code_mac), 0, &n) == -1 ||
+	    R_STR(r, i, 20, o->detail) == -1 || o->status >= ORDER__MAX ||
+	    o->authz >= AUTHZ__MAX || o->chall >= CHALL__MAX)
+		return -1;
+	return 0;
+}
+
+static int
+pg_order_get(struct store *st, const char *id, struct order *o)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, id);
+	if ((rc = pg_one(st, S_ORDER_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (pg_row_order(r, 0, o) == -1)
+		return pg_corrupt(st, r, __func__);
+	pg_seen_set(st, S_ORDER_GET, o->id, r_num(r, 0, 21));
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_order_put(struct store *st, const struct order *o)
+{
+	struct params	 p = { .n = 0 };
+	long long	 rev = pg_seen_rev(st, S_ORDER_GET, o->id);
+
+	p_str(&p, o->id);
+	p_str(&p, o->acct);
+	p_num(&p, o->status);
+	p_num(&p, o->authz);
+	p_num(&p, o->chall);
+	p_num(&p, o->sends);
+	p_num(&p, o->tries);
+	p_num(&p, o->error);
+	p_num(&p, o->created);
+	p_num(&p, o->expires);
+	if (o->has_nb)
+		p_num(&p, o->not_before);
+	else
+		p_null(&p);
+	if (o->has_na)
+		p_num(&p, o->not_after);
+	else
+		p_null(&p);
+	p_num(&p, o->authz_expires);
+	p_num(&p, o->validated);
+	p_num(&p, o->code_expires);
+	p_num(&p, o->last_send);
+	p_str(&p, o->ident);
+	p_str(&p, o->tn);
+	p_str(&p, o->token);
+	p_bytes(&p, o->code_mac, sizeof(o->code_mac));
+	p_str(&p, o->detail);
+	if (rev < 0)
+		return pg_write(st, S_ORDER_INS, &p, CMD_EXEC);
+	p_num(&p, rev);
+	pg_seen_set(st, S_ORDER_GET, o->id, rev + 1);
+	return pg_write(st, S_ORDER_UPD, &p, CMD_EXEC_ONE);
+}
+
+static int
+pg_acct_order_add(struct store *st, const struct order *o)
+{
+	struct params	 p = { .n = 0 };
+
+	p_str(&p, o->acct);
+	p_num(&p, o->created);
+	p_str(&p, o->id);
+	return pg_write(st, S_ACCT_ORDER_ADD, &p, CMD_EXEC);
+}
+
+static int
+pg_acct_orders(struct store *st, const char *acct, const char *after,
+    int max, int *more, int (*fn)(void *, const struct order *), void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct order	 o;
+	PGresult	*r;
+	int		 i, n = 0;
+
+	*more = 0;
+	p_str(&p, acct);
+	if (after != NULL)
+		p_str(&p, after);
+	else
+		p_null(&p);
+	p_null(&p);	/* no LIMIT: fn may skip orders */
+	if ((r = pg_exec(st, S_ACCT_ORDERS, &p)) == NULL)
+		return STORE_ERR;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (pg_row_order(r, i, &o) == -1)
+			continue;
+		if (n == max) {
+			*more = 1;
+			break;
+		}
+		n += fn(arg, &o);
+	}
+	PQclear(r);
+	return pg_failed(st) ? STORE_ERR : n;
+}
+
+/* --- Certificates --------------------------------------------------- */
+
+static int
+pg_row_cert(const PGresult *r, int i, struct cert *c)
+{
+	size_t	 n, len;
+
+	memset(c, 0, sizeof(*c));
+	c->version = 1;
+	c->issued = r_num(r, i, 3);
+	c->not_after = r_num(r, i, 4);
+	c->revoked = PQgetlength(r, i, 5) == 1 && PQgetvalue(r, i, 5)[0];
+	c->reason = (int8_t)r_num(r, i, 6);
+	c->revoked_at = r_num(r, i, 7);
+	if (R_STR(r, i, 0, c->id) == -1 || R_STR(r, i, 1, c->acct) == -1 ||
+	    r_copy(r, i, 2, c->serial, SERIAL_LEN, 0, &n) == -1 ||
+	    n != SERIAL_LEN ||
+	    r_copy(r, i, 8, c->der, sizeof(c->der), 0, &len) == -1)
+		return -1;
+	c->derlen = (uint32_t)len;
+	return 0;
+}
+
+static int
+pg_cert_get(struct store *st, const char *id, struct cert *c)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, id);
+	if ((rc = pg_one(st, S_CERT_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (pg_row_cert(r, 0, c) == -1)
+		return pg_corrupt(st, r, __func__);
+	pg_seen_set(st, S_CERT_GET, c->id, r_num(r, 0, 9));
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_cert_put(struct store *st, const struct cert *c)
+{
+	struct params	 p = { .n = 0 };
+	long long	 rev = pg_seen_rev(st, S_CERT_GET, c->id);
+
+	if (c->derlen > sizeof(c->der))
+		return STORE_ERR;
+	p_str(&p, c->id);
+	p_str(&p, c->acct);
+	p_bytes(&p, c->serial, SERIAL_LEN);
+	p_num(&p, c->issued);
+	p_num(&p, c->not_after);
+	p_str(&p, c->revoked ? "true" : "false");
+	p_num(&p, c->reason);
+	p_num(&p, c->revoked_at);
+	p_bytes(&p, c->der, c->derlen);
+	if (rev < 0)
+		return pg_write(st, S_CERT_INS, &p, CMD_EXEC);
+	p_num(&p, rev);
+	pg_seen_set(st, S_CERT_GET, c->id, rev + 1);
+	return pg_write(st, S_CERT_UPD, &p, CMD_EXEC_ONE);
+}
+
+static int
+pg_serial_get(struct store *st, const unsigned char *serial, char *id)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_bytes(&p, serial, SERIAL_LEN);
+	if ((rc = pg_one(st, S_SERIAL_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL) == -1)
+		return pg_corrupt(st, r, __func__);
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_revoked(struct store *st, int (*fn)(void *, const struct cert *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct cert	*c;
+	PGresult	*r;
+	int		 i;
+
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return STORE_ERR;
+	if ((r = pg_exec(st, S_REVOKED, &p)) == NULL) {
+		free(c);
+		return STORE_ERR;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		if (pg_row_cert(r, i, c) == 0 && fn(arg, c) == -1)
+			break;
+	PQclear(r);
+	free(c);
+	return pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
+/* --- Nonces, the outbox, counters ----------------------------------- */
+
+static int
+pg_nonce_use(struct store *st, const unsigned char *n, size_t len,
+    int64_t expires)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	if (len != NONCE_RAW_LEN)
+		return STORE_ERR;
+	p_bytes(&p, n, len);
+	p_num(&p, expires);
+	rc = pg_one(st, S_NONCE_USE, &p, &r);
+	PQclear(r);
+	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
+}
+
+static int
+pg_row_sms(const PGresult *r, int i, struct sms *m)
+{
+	size_t	 n;
+
+	memset(m, 0, sizeof(*m));
+	m->version = 1;
+	m->state = (uint8_t)r_num(r, i, 1);
+	m->attempts = (uint8_t)r_num(r, i, 2);
+	m->created = r_num(r, i, 3);
+	m->next_try = r_num(r, i, 4);
+	m->expires = r_num(r, i, 5);
+	m->sent_at = r_num(r, i, 6);
+	if (R_STR(r, i, 0, m->id) == -1 || R_STR(r, i, 7, m->order) == -1 ||
+	    R_STR(r, i, 8, m->acct) == -1 || R_STR(r, i, 9, m->to) == -1 ||
+	    r_copy(r, i, 10, m->sealed, sizeof(m->sealed), 0, &n) == -1 ||
+	    R_STR(r, i, 11, m->msgid) == -1 ||
+	    R_STR(r, i, 12, m->error) == -1 || m->state >= OUTBOX__MAX)
+		return -1;
+	m->sealedlen = (uint32_t)n;
+	return 0;
+}
+
+static int
+pg_sms_put(struct store *st, const struct sms *m)
+{
+	struct params	 p = { .n = 0 };
+
+	if (m->sealedlen > sizeof(m->sealed))
+		return STORE_ERR;
+	p_str(&p, m->id);
+	p_num(&p, m->state);
+	p_num(&p, m->attempts);
+	p_num(&p, m->created);
+	p_num(&p, m->next_try);
+	p_num(&p, m->expires);
+	p_num(&p, m->sent_at);
+	p_str(&p, m->order);
+	p_str(&p, m->acct);
+	p_str(&p, m->to);
+	p_bytes(&p, m->sealed, m->sealedlen);
+	p_str(&p, m->msgid);
+	p_str(&p, m->error);
+	return pg_write(st, S_SMS_PUT, &p, CMD_EXEC);
+}
+
+static int
+pg_sms_get(struct store *st, const char *id, struct sms *m)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, id);
+	if ((rc = pg_one(st, S_SMS_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (pg_row_sms(r, 0, m) == -1)
+		return pg_corrupt(st, r, __func__);
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_sms_queued(struct store *st, int (*fn)(void *, struct sms *), void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct sms	*m;
+	PGresult	*r;
+	int		 i;
+
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return STORE_ERR;
+	if ((r = pg_exec(st, S_SMS_QUEUED, &p)) == NULL) {
+		free(m);
+		return STORE_ERR;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		if (pg_row_sms(r, i, m) == 0 && fn(arg, m) == -1)
+			break;
+	PQclear(r);
+	free(m);
+	return pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
+static int
+pg_due_add(struct store *st, int64_t when, const char *id)
+{
+	struct params	 p = { .n = 0 };
+
+	if (strlen(id) >= SMS_ID_MAX)
+		return STORE_ERR;
+	p_num(&p, when);
+	p_str(&p, id);
+	return pg_write(st, S_DUE_ADD, &p, CMD_EXEC);
+}
+
+static int
+pg_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX], int max)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 i, n = 0;
+
+	p_num(&p, now);
+	p_num(&p, max);
+	if ((r = pg_exec(st, S_DUE_TAKE, &p)) == NULL)
+		return STORE_ERR;
+	for (i = 0; i < PQntuples(r) && n < max; i++)
+		if (r_copy(r, i, 0, ids[n], SMS_ID_MAX, 1, NULL) == 0)
+			n++;
+	PQclear(r);
+	return n;
+}
+
+/* The counter key as this transaction knows it, or NULL. */
+static struct ctr *
+pg_ctr(struct store *st, const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < st->nctrs; i++)
+		if (strcmp(st->ctrs[i].key, key) == 0)
+			return &st->ctrs[i];
+	if (!st->intx || st->nctrs == PG_COUNTERS_MAX ||
+	    strlen(key) >= STORE_KEY_MAX)
+		return NULL;
+	strcpy(st->ctrs[st->nctrs].key, key);
+	st->ctrs[st->nctrs].window_end = INT64_MIN;
+	return &st->ctrs[st->nctrs++];
+}
+
+/*
+ * Counters: a read (n == 0) is a round trip; an add to a counter the
+ * transaction read already is queued, its sum known: at SERIALIZABLE the
+ * value read stays the value, or the commit fails and the request runs
+ * again. Limits read a counter, then add to it: one round trip each.
+ */
+static int
+pg_count(struct store *st, const char *key, int64_t window_end, int n,
+    long *value)
+{
+	struct params	 p = { .n = 0 };
+	struct ctr	*c = pg_ctr(st, key);
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, key);
+	if (n == 0) {
+		if ((rc = pg_one(st, S_COUNT_GET, &p, &r)) == STORE_ERR)
+			return rc;
+		*value = rc == STORE_OK && r_num(r, 0, 0) == window_end ?
+		    (long)r_num(r, 0, 1) : 0;
+		PQclear(r);
+		if (c != NULL) {
+			c->window_end = window_end;
+			c->value = *value;
+		}
+		return STORE_OK;
+	}
+	p_num(&p, window_end);
+	p_num(&p, n);
+	if (c != NULL && c->window_end == window_end) {
+		c->value += n;
+		*value = c->value;
+		return pg_write(st, S_COUNT_ADD, &p, CMD_EXEC);
+	}
+	if ((rc = pg_one(st, S_COUNT_ADD, &p, &r)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_ERR : rc;
+	*value = (long)r_num(r, 0, 0);
+	PQclear(r);
+	if (c != NULL) {
+		c->window_end = window_end;
+		c->value = *value;
+	}
+	return STORE_OK;
+}
+
+static int
+pg_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, key);
+	if ((rc = pg_one(st, S_META_NEXT, &p, &r)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_ERR : rc;
+	*value = (uint64_t)r_num(r, 0, 0);
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* --- Key-value databases (the relay's) ------------------------------ */
+
+static int
+pg_kv_db(const struct store *st, int d)
+{
+	return d >= 0 && (size_t)d < st->ndb ? 0 : -1;
+}
+
+static int
+pg_kv_get(struct store *st, int d, const void *k, size_t klen, void *buf,
+    size_t size, size_t *got)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	size_t		 n;
+	int		 rc;
+
+	if (pg_kv_db(st, d) == -1)
+		return STORE_ERR;
+	p_str(&p, st->files[d]);
+	p_bytes(&p, k, klen);
+	if ((rc = pg_one(st, S_KV_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (r_copy(r, 0, 0, buf, size, 0, &n) == -1 ||
+	    (got == NULL && n != size))
+		return pg_corrupt(st, r, __func__);
+	if (got != NULL)
+		*got = n;
+	PQclear(r);
+	return STORE_OK;
+}
+
+static int
+pg_kv_put(struct store *st, int d, const void *k, size_t klen,
+    const void *v, size_t vlen)
+{
+	struct params	 p = { .n = 0 };
+
+	if (pg_kv_db(st, d) == -1)
+		return STORE_ERR;
+	p_str(&p, st->files[d]);
+	p_bytes(&p, k, klen);
+	p_bytes(&p, v, vlen);
+	return pg_write(st, S_KV_PUT, &p, CMD_EXEC);
+}
+
+static int
+pg_kv_del(struct store *st, int d, const void *k, size_t klen)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	if (pg_kv_db(st, d) == -1)
+		return STORE_ERR;
+	p_str(&p, st->files[d]);
+	p_bytes(&p, k, klen);
+	rc = pg_one(st, S_KV_DEL, &p, &r);
+	PQclear(r);
+	return rc;
+}
+
+static int
+pg_kv_prune(struct store *st, int d, long max, long *removed,
+    int (*due)(struct store *, const void *k, size_t klen, const void *v,
+    size_t vlen, void *arg), void *arg)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 i;
+
+	if (pg_kv_db(st, d) == -1)
+		return STORE_ERR;
+	p_str(&p, st->files[d]);
+	if ((r = pg_exec(st, S_KV_ALL, &p)) == NULL)
+		return STORE_ERR;
+	for (i = 0; i < PQntuples(r) && *removed < max; i++) {
+		if (!due(st, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0),
+		    PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1), arg))
+			continue;
+		if (pg_kv_del(st, d, PQgetvalue(r, i, 0),
+		    (size_t)PQgetlength(r, i, 0)) == STORE_ERR)
+			break;
+		(*removed)++;
+	}
+	PQclear(r);
+	return pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
+/* --- Maintenance ---------------------------------------------------- */
+
+static int
+pg_prune(struct store *st, int64_t now, long *removed)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	*removed = 0;
+	if (pg_begin(st) != STORE_OK)
+		return STORE_ERR;
+	p_num(&p, now);
+	if ((rc = pg_one(st, S_PRUNE, &p, &r)) != STORE_OK) {
+		pg_abort(st);
+		return STORE_ERR;
+	}
+	*removed = (long)r_num(r, 0, 0);
+	PQclear(r);
+	return pg_commit(st, 1);
+}
+
+static int
+pg_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
+    long sms[OUTBOX__MAX], long *certs)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	long long	 w, k;
+	int		 i;
+
+	*accounts = *certs = 0;
+	memset(orders, 0, sizeof(long) * ORDER__MAX);
+	memset(sms, 0, sizeof(long) * OUTBOX__MAX);
+	if (pg_begin(st) != STORE_OK)
+		return STORE_ERR;
+	if ((r = pg_exec(st, S_STATS, &p)) == NULL) {
+		pg_abort(st);
+		return STORE_ERR;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		w = r_num(r, i, 0);
+		k = r_num(r, i, 1);
+		if (w == 0)
+			*accounts = (long)r_num(r, i, 2);
+		else if (w == 1 && k >= 0 && k < ORDER__MAX)
+			orders[k] = (long)r_num(r, i, 2);
+		else if (w == 2 && k >= 0 && k < OUTBOX__MAX)
+			sms[k] = (long)r_num(r, i, 2);
+		else if (w == 3)
+			*certs = (long)r_num(r, i, 2);
+	}
+	PQclear(r);
+	pg_abort(st);
+	return STORE_OK;
+}
+
+/* A backup is pg_dump's custom format, todir/idprover.pgdump (restore:
+ * pg_restore -d URI). */
+static int
+pg_backup(struct store *st, const char *todir)
+{
+	char	 out[PATH_MAX];
+	pid_t	 pid;
+	int	 status;
+
+	if ((mkdir(todir, 0700) == -1 && errno != EEXIST) ||
+	    snprintf(out, sizeof(out), "%s/idprover.pgdump", todir) >=
+	    (int)sizeof(out))
+		return STORE_ERR;
+	if ((pid = fork()) == -1)
+		return STORE_ERR;
+	if (pid == 0) {
+		execlp("pg_dump", "pg_dump", "--format=custom", "--file", out,
+		    "--dbname", st->uri, (char *)NULL);
+		log_err("%s: pg_dump: %s", __func__, strerror(errno));
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		log_err("%s: pg_dump failed", __func__);
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Run one schema file and record its version, in one transaction. */
+static int
+pg_migrate_step(struct store *st, const struct schema_step *s)
+{
+	char		 rec[128];
+	PGresult	*r;
+	int		 ok;
+
+	snprintf(rec, sizeof(rec), "INSERT INTO schema_version (version, "
+	    "file) VALUES (%d, '%s')", s->version, s->name);
+	r = PQexec(st->conn, "BEGIN");
+	PQclear(r);
+	r = PQexec(st->conn, s->sql);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_err("%s: %s: %s", __func__, s->name,
+		    PQresultErrorMessage(r));
+	PQclear(r);
+	if (ok) {
+		r = PQexec(st->conn, rec);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+	}
+	r = PQexec(st->conn, ok ? "COMMIT" : "ROLLBACK");
+	ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* One query outside the pipeline; 0 when it worked. */
+static int
+pg_simple(struct store *st, const char *sql, int *value)
+{
+	PGresult	*r = PQexec(st->conn, sql);
+	int		 ok = PQresultStatus(r) == PGRES_COMMAND_OK ||
+	    PQresultStatus(r) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_err("%s: %s", __func__, PQresultErrorMessage(r));
+	else if (value != NULL)
+		*value = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* Bring the schema to SCHEMA_VERSION, one file after the other, under an
+ * advisory lock (two nodes may migrate at once). */
+static int
+pg_migrate(struct store *st, int *from, int *to)
+{
+	char	 lock[64];
+	size_t	 i;
+	int	 rc = STORE_ERR;
+
+	*from = *to = 0;
+	if (pg_ready(st) == -1 || PQexitPipelineMode(st->conn) != 1)
+		return STORE_ERR;
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)",
+	    PG_LOCK_MIGRATE);
+	if (pg_simple(st, lock, NULL) == -1 ||
+	    pg_simple(st, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version integer PRIMARY KEY, file text NOT NULL, "
+	    "applied timestamptz NOT NULL DEFAULT now())", NULL) == -1 ||
+	    pg_simple(st, "SELECT coalesce(max(version), 0) FROM "
+	    "schema_version", from) == -1)
+		goto out;
+	*to = *from;
+	if (*from > SCHEMA_VERSION) {
+		log_err("%s: the database's schema is version %d, newer than "
+		    "this program's %d", __func__, *from, SCHEMA_VERSION);
+		goto out;
+	}
+	for (i = 0; i < sizeof(schema_steps) / sizeof(schema_steps[0]); i++) {
+		if (schema_steps[i].version <= *to)
+			continue;
+		if (pg_migrate_step(st, &schema_steps[i]) == -1)
+			goto out;
+		*to = schema_steps[i].version;
+	}
+	rc = STORE_OK;
+out:
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_unlock(%d)",
+	    PG_LOCK_MIGRATE);
+	pg_simple(st, lock, NULL);
+	memset(st->prepared, 0, sizeof(st->prepared));
+	PQenterPipelineMode(st->conn);
+	return rc;
+}
+
+/* --- Copying: every record, and writing one back -------------------- */
+
+static int
+pg_dump_row(const PGresult *r, int i, struct store_rec *x)
+{
+	size_t	 n;
+
+	switch (x->kind) {
+	case SK_ACCOUNT:
+		return pg_row_account(r, i, &x->u.a);
+	case SK_KEY:
+		return R_STR(r, i, 0, x->u.key.thumb) |
+		    R_STR(r, i, 1, x->u.key.id);
+	case SK_ORDER:
+		return pg_row_order(r, i, &x->u.o);
+	case SK_ACCT_ORDER:
+		x->u.o.created = r_num(r, i, 1);
+		return R_STR(r, i, 0, x->u.o.acct) | R_STR(r, i, 2, x->u.o.id);
+	case SK_CERT:
+		return pg_row_cert(r, i, &x->u.c);
+	case SK_NONCE:
+		x->u.nonce.expires = r_num(r, i, 1);
+		return r_copy(r, i, 0, x->u.nonce.n, NONCE_RAW_LEN, 0, &n) |
+		    (n == NONCE_RAW_LEN ? 0 : -1);
+	case SK_SMS:
+		return pg_row_sms(r, i, &x->u.m);
+	case SK_DUE:
+		x->u.due.when = r_num(r, i, 0);
+		return R_STR(r, i, 1, x->u.due.id);
+	case SK_COUNTER:
+		x->u.ctr.window_end = r_num(r, i, 1);
+		x->u.ctr.value = (long)r_num(r, i, 2);
+		return R_STR(r, i, 0, x->u.ctr.key);
+	default:
+		x->u.ctr.meta = (uint64_t)r_num(r, i, 1);
+		return R_STR(r, i, 0, x->u.ctr.key);
+	}
+}
+
+static int
+pg_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct store_rec *x;
+	PGresult	*r;
+	int		 k, i, rc = STORE_OK;
+
+	if ((x = malloc(sizeof(*x))) == NULL)
+		return STORE_ERR;
+	for (k = 0; k < SK__MAX && rc == STORE_OK; k++) {
+		if ((r = pg_exec(st, (enum stmt)(S_DUMP_ACCOUNTS + k),
+		    &p)) == NULL) {
+			rc = STORE_ERR;
+			break;
+		}
+		for (i = 0; i < PQntuples(r) && rc == STORE_OK; i++) {
+			memset(x, 0, sizeof(*x));
+			x->kind = (enum store_kind)k;
+			if (pg_dump_row(r, i, x) == -1)
+				log_warn("%s: %s: a row that does not fit its "
+				    "record is left out", __func__,
+				    store_kinds[k]);
+			else if (fn(arg, x) == -1)
+				rc = STORE_ERR;
+		}
+		PQclear(r);
+	}
+	free(x);
+	return rc;
+}
+
+static int
+pg_load(struct store *st, const struct store_rec *x)
+{
+	struct params	 p = { .n = 0 };
+
+	st->nseen = 0;	/* a copy overwrites whatever is there */
+	switch (x->kind) {
+	case SK_ACCOUNT:
+		return pg_account_put(st, &x->u.a);
+	case SK_KEY:
+		p_str(&p, x->u.key.thumb);
+		p_str(&p, x->u.key.id);
+		return pg_write(st, S_KEY_SET, &p, CMD_EXEC);
+	case SK_ORDER:
+		return pg_order_put(st, &x->u.o);
+	case SK_ACCT_ORDER:
+		return pg_acct_order_add(st, &x->u.o);
+	case SK_CERT:
+		return pg_cert_put(st, &x->u.c);
+	case SK_NONCE:
+		p_bytes(&p, x->u.nonce.n, NONCE_RAW_LEN);
+		p_num(&p, x->u.nonce.expires);
+		return pg_write(st, S_NONCE_USE, &p, CMD_EXEC);
+	case SK_SMS:
+		return pg_sms_put(st, &x->u.m);
+	case SK_DUE:
+		return pg_due_add(st, x->u.due.when, x->u.due.id);
+	case SK_COUNTER:
+		p_str(&p, x->u.ctr.key);
+		p_num(&p, x->u.ctr.window_end);
+		p_num(&p, x->u.ctr.value);
+		return pg_write(st, S_COUNT_SET, &p, CMD_EXEC);
+	case SK_META:
+		p_str(&p, x->u.ctr.key);
+		p_num(&p, (long long)x->u.ctr.meta);
+		return pg_write(st, S_META_SET, &p, CMD_EXEC);
+	default:
+		return STORE_ERR;
+	}
+}
+
+/* The PostgreSQL engine behind store.h. */
+static const struct store_engine pg_engine = {
+	.name = "postgresql",
+	.abort = pg_abort,
+	.account_get = pg_account_get,
+	.account_put = pg_account_put,
+	.acct_order_add = pg_acct_order_add,
+	.acct_orders = pg_acct_orders,
+	.backup = pg_backup,
+	.begin = pg_begin,
+	.cert_get = pg_cert_get,
+	.cert_put = pg_cert_put,
+	.close = pg_close,
+	.commit = pg_commit,
+	.count = pg_count,
+	.due_add = pg_due_add,
+	.due_take = pg_due_take,
+	.dump = pg_dump,
+	.fail = pg_fail,
+	.failed = pg_failed,
+	.idle = pg_idle,
+	.key_del = pg_key_del,
+	.key_get = pg_key_get,
+	.key_put = pg_key_put,
+	.kv_del = pg_kv_del,
+	.kv_get = pg_kv_get,
+	.kv_prune = pg_kv_prune,
+	.kv_put = pg_kv_put,
+	.load = pg_load,
+	.meta_next = pg_meta_next,
+	.migrate = pg_migrate,
+	.nonce_use = pg_nonce_use,
+	.order_get = pg_order_get,
+	.order_put = pg_order_put,
+	.panicked = pg_panicked,
+	.prune = pg_prune,
+	.reopen = pg_reopen,
+	.retry = pg_retry,
+	.revoked = pg_revoked,
+	.serial_get = pg_serial_get,
+	.sms_get = pg_sms_get,
+	.sms_put = pg_sms_put,
+	.sms_queued = pg_sms_queued,
+	.stats = pg_stats,
+	.unavailable = pg_unavailable,
+};

@@ -1,0 +1,150 @@
+#!/bin/bash
+# Three web nodes (three lighttpd on three ports, their own run folders;
+# the same data folder files, base URL and PostgreSQL database): each
+# request of an enrolment goes to the next node (a nonce from A used at B,
+# an order made at one node finalized at another), then node B is killed
+# (SIGKILL of lighttpd and its programs) and the enrolments go on at A and
+# C. Afterwards: every order valid with one certificate, serials unique,
+# one SMS per challenge.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+[ -n "${IDP_ROOT:-}" ] || { echo "run through tests/integ/run.sh" >&2; exit 2; }
+own=
+pids=
+cleanup() {
+	local p
+	for p in $pids; do
+		pkill -KILL -P "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+	done
+	idp_stop
+	[ -n "$own" ] && { pg_stop; rm -rf "$own"; }
+}
+trap cleanup EXIT
+if [ "${IDP_STORE:-bdb}" != pg ]; then	# a database of our own
+	idp_stop
+	own=$(mktemp -d "$IDP_TOP/tests/tmp/.pg.XXXXXX") || bail "mktemp"
+	pg_start "$own" || bail "cannot start PostgreSQL"
+	export IDPROVER_STORE
+	IDPROVER_STORE=$(pg_createdb multinode) || bail "createdb"
+	"$IDP_BUILD/tools/idprover-admin" init > "$IDP_ROOT/init2.log" 2>&1 ||
+	    bail "init"
+	idp_start || bail "node A does not start"
+fi
+db=$(idp_pg_db)
+
+# Nodes B and C: same environment, their own port and run folder.
+ports=$IDP_PORT
+for node in b c; do
+	port=$(idp_free_port) || bail "no port"
+	run=$IDP_ROOT/run-$node
+	mkdir -p "$run/www"
+	IDP_PORT=$port IDP_RUN=$run IDP_CONF=$run/lighttpd.conf idp_render ||
+	    bail "render $node"
+	lighttpd -D -f "$run/lighttpd.conf" > "$run/out" 2>&1 &
+	pids="$pids $!"
+	eval "pid_$node=$!"
+	ports="$ports $port"
+done
+for p in $ports; do
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null --noproxy "*" --cacert "$IDP_TLS_CA" \
+		    --max-time 2 "https://localhost:$p/acme/directory" && break
+		sleep 0.1
+	done
+done
+pass "three nodes on ports $ports"
+
+enrol() {	# label: enrolments, requests sent round the live nodes
+	PYTHONPATH=$here "$IDP_PYTHON" - "$1" $ports <<'PY'
+import itertools
+import sys
+import urllib.parse
+
+from acmetest import (Key, Raw, b64u, fresh_number, make_csr, sms_count,
+                      sms_digest, tnauthlist_der, tnauthlist_value,
+                      require_env, wait_sms_code)
+
+require_env()
+label, base, ports = sys.argv[1], sys.argv[2], sys.argv[2:]
+nodes = itertools.cycle(ports)
+seen_at = {}
+
+
+class Nodes(Raw):
+    """Signs for the shared base URL, sends to the next node."""
+
+    def _to(self, url):
+        u = urllib.parse.urlsplit(url)
+        port = next(nodes)
+        seen_at.setdefault(port, 0)
+        seen_at[port] += 1
+        return u._replace(netloc="localhost:%s" % port).geturl()
+
+    def new_nonce(self):
+        r = self.session.head(self._to(self.directory["newNonce"]),
+                              timeout=30)
+        return r.headers["Replay-Nonce"]
+
+    def send(self, url, body, *a, **kw):
+        return Raw.send(self, self._to(url), body, *a, **kw)
+
+
+raw = Nodes()
+key = Key("ES256")
+r = raw.new_account(key)
+assert r.status_code == 201, r.text
+kid = r.headers["Location"]
+for i in range(2):
+    number = fresh_number()
+    r = raw.post(raw["newOrder"], {"identifiers": [
+        {"type": "TNAuthList", "value": tnauthlist_value(number)}]}, key, kid)
+    assert r.status_code == 201, r.text
+    o, ourl = r.json(), r.headers["Location"]
+    authz = raw.post_as_get(o["authorizations"][0], key, kid).json()
+    chall = authz["challenges"][0]
+    seen = sms_count(number)
+    raw.post(chall["url"], {}, key, kid)
+    code = wait_sms_code(number, seen)
+    r = raw.post(chall["url"], {"keyAuthorization": sms_digest(
+        code, chall["token"], key.thumbprint())}, key, kid)
+    assert r.json().get("status") == "valid", r.text
+    csr, _ = make_csr(tnauthlist_der(number))
+    r = raw.post(o["finalize"], {"csr": b64u(csr)}, key, kid)
+    assert r.status_code == 200, r.text
+    r = raw.post_as_get(ourl, key, kid)
+    assert r.json()["status"] == "valid", r.text
+    r = raw.post_as_get(r.json()["certificate"], key, kid)
+    assert r.status_code == 200 and "BEGIN CERTIFICATE" in r.text, r.text
+    assert sms_count(number) == seen + 1, "SMS sent %d times" % (
+        sms_count(number) - seen)
+print("%s: 2 enrolments, requests per node %s" % (label, sorted(
+    seen_at.items())))
+PY
+}
+
+out=$(enrol "three nodes" 2>&1)
+ok $? "an enrolment spread over A, B and C (nonce from one node used at the next)" "$out"
+# Node B dies with its programs.
+pkill -KILL -P "$pid_b" 2>/dev/null
+kill -KILL "$pid_b"
+wait "$pid_b" 2>/dev/null
+ports=$(echo "$ports" | awk '{ print $1, $3 }')
+out=$(enrol "after B died" 2>&1)
+ok $? "node B killed: enrolments go on at A and C" "$out"
+
+counts=$(psql_do "$db" "SELECT (SELECT count(*) FROM orders WHERE status = 3),
+    (SELECT count(*) FROM certificates),
+    (SELECT count(DISTINCT serial) FROM certificates),
+    (SELECT count(*) FROM orders o WHERE status = 3 AND NOT EXISTS
+        (SELECT 1 FROM certificates c WHERE c.order_id = o.id)),
+    (SELECT count(*) FROM sms_outbox)" 2>&1)
+set -- $counts
+ok "$([ "${1:-}" -ge 4 ] && [ "$1" = "${2:-}" ] && [ "$2" = "${3:-}" ] &&
+    [ "${4:-}" = 0 ] && [ "${5:-}" -ge 4 ]; echo $?)" \
+    "afterwards: every valid order has one certificate, serials unique" \
+    "valid orders, certificates, distinct serials, valid without cert, SMS: $counts"
+finish
