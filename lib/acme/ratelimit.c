@@ -1,14 +1,6 @@
-/* Rate limits over sliding windows, counted in the store inside the
- * request's transaction, so a refused request changes no counter.
- *
- * A window of length T holds the events of the last T seconds, however
- * the clock's hours and days fall: there is no boundary to burst across.
- * It is kept as WINDOW_SLOTS - 1 slots of T / (WINDOW_SLOTS - 1) seconds
- * plus the one being filled; each slot has its count and the time of its
- * latest event. The oldest slot straddles the start of the window and is
- * counted whole until its latest event is older than T, so the count is
- * never below the true number of events in the last T seconds; and
- * Retry-After, from the latest event of a slot, is exact to a slot. */
+/* Rate limits over sliding windows (lib/store/window.c), counted in the
+ * store inside the request's transaction, so a refused request changes
+ * no counter. */
 #include <arpa/inet.h>
 
 #include <stdio.h>
@@ -17,78 +9,20 @@
 #include "acme.h"
 #include "fcgi.h"
 #include "ratelimit.h"
-
-#define SPAN	(WINDOW_SLOTS - 1)
-
-/* Move the window to slot k, clearing the slots it passes. */
-static void
-limit_advance(struct window *w, int64_t k)
-{
-	int64_t	 j;
-
-	if (k <= w->slot)
-		return;
-	if (k - w->slot >= WINDOW_SLOTS)
-		memset(w->n, 0, sizeof(w->n));
-	else
-		for (j = w->slot + 1; j <= k; j++)
-			w->n[j % WINDOW_SLOTS] = 0;
-	w->slot = k;
-}
-
-/* The time of the latest event of slot j. */
-static int64_t
-limit_last(const struct window *w, int64_t j, long width)
-{
-	return j * width + w->last[j % WINDOW_SLOTS];
-}
-
-/* Events in the window ending at now; *retry gets the seconds until one
- * fewer than max would be counted (when there are max or more). */
-static long
-limit_sum(const struct window *w, time_t now, long window, long max,
-    long *retry)
-{
-	long	 width = window / SPAN, sum = 0, left;
-	int64_t	 j;
-
-	for (j = w->slot - SPAN; j <= w->slot; j++)
-		if (j >= 0 && limit_last(w, j, width) > now - window)
-			sum += w->n[j % WINDOW_SLOTS];
-	*retry = 0;
-	left = sum;
-	for (j = w->slot - SPAN; j <= w->slot && left >= max; j++) {
-		if (j < 0 || limit_last(w, j, width) <= now - window)
-			continue;
-		left -= w->n[j % WINDOW_SLOTS];
-		*retry = (long)(limit_last(w, j, width) + window - now);
-	}
-	if (*retry < 1)
-		*retry = 1;
-	return sum;
-}
+#include "window.h"
 
 /* The record of key's window at now (cleared as time passed). */
 static int
 limit_load(struct req *r, const char *key, long window, char *k, size_t ksz,
     struct window *w)
 {
-	int64_t	 now;
 	int	 rc;
 
-	if (window < SPAN || window % SPAN != 0 || window / SPAN > 65535)
-		return -1;
 	snprintf(k, ksz, "%s/%ld", key, window);
 	rc = store_window_get(r->st, k, w);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return -1;
-	now = (int64_t)r->now / (window / SPAN);
-	/* A record from far ahead (a clock set back, or corrupt) starts
-	 * over rather than overflow below. */
-	if (w->slot < 0 || w->slot > now + WINDOW_SLOTS)
-		memset(w, 0, sizeof(*w));
-	limit_advance(w, now);
-	return 0;
+	return window_at(w, (int64_t)r->now, window);
 }
 
 static const char *
@@ -107,7 +41,7 @@ limit_take(struct req *r, const char *key, long window, long max,
 
 	if (limit_load(r, key, window, k, sizeof(k), &w) == -1)
 		return PROB_SERVER_INTERNAL;
-	if (limit_sum(&w, r->now, window, max, &retry) < max)
+	if (window_sum(&w, (int64_t)r->now, window, max, &retry) < max)
 		return PROB_NONE;
 	r->retry_after = retry;
 	return resp_fail(r, PROB_RATE_LIMITED, "limit reached: %s (%ld in "
@@ -119,15 +53,10 @@ limit_add(struct req *r, const char *key, long window)
 {
 	struct window	 w;
 	char		 k[128];
-	long		 width = window / SPAN;
 
 	if (limit_load(r, key, window, k, sizeof(k), &w) == -1)
 		return -1;
-	w.n[w.slot % WINDOW_SLOTS]++;
-	if (r->now >= w.slot * width)
-		w.last[w.slot % WINDOW_SLOTS] = (uint16_t)(r->now -
-		    w.slot * width);
-	w.expires = (w.slot + 1) * width + window;
+	window_add(&w, (int64_t)r->now, window, 1);
 	return store_window_put(r->st, k, &w) == STORE_OK ? 0 : -1;
 }
 

@@ -1,10 +1,22 @@
-/* Sliding-window counters kept in a key-value database of a store. */
+/* Sliding windows of rate limits (struct window, store.h). */
 #ifndef WINDOW_H
 #define WINDOW_H
 #include <stddef.h>
 #include <stdint.h>
 
 struct store;
+struct window;
+
+/* Bring w (zeroed when new) to now for a window of len seconds, a
+ * multiple of WINDOW_SLOTS - 1: the slots that time passed are emptied.
+ * -1 when len is not usable. */
+int	 window_at(struct window *, int64_t now, long len);
+/* The events in the window ending at now; *wait gets the seconds until
+ * fewer than max are counted (0 when fewer already are). */
+long	 window_sum(const struct window *, int64_t now, long len, long max,
+	    long *wait);
+/* Count n events at now (after window_at). */
+void	 window_add(struct window *, int64_t now, long len, long n);
 
 struct window_count {
 	long	 value;		/* events in the window ending now */
@@ -13,9 +25,7 @@ struct window_count {
 
 /*
  * Add n (0: only read) events at now to the counter key of database db,
- * a window of len seconds: the current fixed window's count plus the
- * previous one's weighted by the share the sliding window still covers.
- * out gets the count including the n, and how long until it falls
+ * a window of len seconds (a multiple of WINDOW_SLOTS - 1). out gets the count including the n, and how long until it falls
  * below max. STORE_OK or STORE_ERR (the transaction is then failed).
  */
 int	 store_window(struct store *, int db, const char *key, int64_t now,

@@ -307,7 +307,7 @@ t_limit_per_client(void **state)
 	request(f, "GET", "", NULL, "203.0.113.1", NULL, &a);
 	assert_int_equal(a.status, 429);
 	assert_non_null(strstr(a.out, "opened too many times from your "
-	    "network. Try again in 55 minutes."));
+	    "network. Try again in 60 minutes."));
 	assert_string_equal(a.cookie, "");
 	free(a.out);
 	request(f, "GET", "", NULL, "203.0.113.2", NULL, &a);
@@ -444,24 +444,22 @@ t_window(void **state)
 	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 3599, 3600,
 	    10, 10, &w), STORE_OK);
 	assert_int_equal(w.value, 10);
-	assert_int_equal(w.wait, 1 + 360);
+	assert_int_equal(w.wait, 3600);
 	/* A clock window would start again from 0 here. */
 	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 3600, 3600,
 	    10, 0, &w), STORE_OK);
 	assert_int_equal(w.value, 10);
-	assert_int_equal(w.wait, 360);
-	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 3600 + 1800,
+	assert_int_equal(w.wait, 3599);
+	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 5400,
+	    3600, 20, 5, &w), STORE_OK);
+	assert_int_equal(w.value, 15);
+	assert_int_equal(w.wait, 0);
+	/* The first ten leave the window an hour after they came. */
+	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 7199,
 	    3600, 10, 0, &w), STORE_OK);
 	assert_int_equal(w.value, 5);
 	assert_int_equal(w.wait, 0);
-	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 3600 + 1800,
-	    3600, 10, 5, &w), STORE_OK);
-	assert_int_equal(w.value, 10);
-	assert_int_equal(w.wait, 360);	/* the old window's 5 must fade */
-	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 7200 + 3599,
-	    3600, 10, 0, &w), STORE_OK);
-	assert_int_equal(w.value, 1);	/* 5 of the last window, nearly out */
-	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 10800,
+	assert_int_equal(store_window(st, SDB_COUNTERS, "k", t0 + 9000,
 	    3600, 10, 0, &w), STORE_OK);
 	assert_int_equal(w.value, 0);
 	/* Counters that hold nothing are pruned. */
@@ -473,10 +471,10 @@ t_window(void **state)
 	{
 		long	 n;
 
-		assert_int_equal(session_prune(st, t0 + 10800 + 7199, 100, &n),
+		assert_int_equal(session_prune(st, t0 + 10800 + 3659, 100, &n),
 		    STORE_OK);
 		assert_int_equal(n, 0);
-		assert_int_equal(session_prune(st, t0 + 10800 + 7200, 100, &n),
+		assert_int_equal(session_prune(st, t0 + 10800 + 3660, 100, &n),
 		    STORE_OK);
 		assert_int_equal(n, 1);
 	}
