@@ -350,6 +350,7 @@ relay_vars(struct rctx *c, struct tmpl_vars *v, enum msg m, long arg)
 		bad |= tmpl_setf(v, "cert_tn", "+%s", s->cert_tn);
 		bad |= tmpl_set(v, "cert_subject", s->cert_subject);
 		bad |= tmpl_set(v, "cert_expiry", s->cert_expiry);
+		bad |= tmpl_set(v, "cert_renew", s->cert_renew);
 		bad |= tmpl_setf(v, "chain_url", "%s/chain.pem", c->rl->base);
 	}
 	return bad;
@@ -508,6 +509,7 @@ relay_forget(struct session *s)
 	s->last_send = 0;
 	s->order_url[0] = s->chall_url[0] = s->token[0] = '\0';
 	s->cert_tn[0] = s->cert_subject[0] = s->cert_expiry[0] = '\0';
+	s->cert_renew[0] = '\0';
 }
 
 /*
@@ -620,9 +622,29 @@ relay_der_facts(const unsigned char *der, size_t len, struct session *s)
 	return 0;
 }
 
+/* "Renew after": the start of the certificate's renewal window, from
+ * the server's renewal information (RFC 9773); "" when it has none. */
+static void
+relay_renew_after(struct acmec *a, const unsigned char *der, size_t len,
+    struct session *s)
+{
+	char	 certid[CERTID_MAX];
+	long	 start, end;
+
+	s->cert_renew[0] = '\0';
+	if (a == NULL || certinfo_certid(der, len, certid,
+	    sizeof(certid)) == -1)
+		return;
+	if (acmec_renewal_info(a, certid, &start, &end, NULL, 0) == 0)
+		relay_time((time_t)start, s->cert_renew,
+		    sizeof(s->cert_renew));
+	else
+		log_info("%s: no renewal information", __func__);
+}
+
 /* The same from the first certificate of a PEM chain. */
 static int
-relay_cert_facts(const char *pem, struct session *s)
+relay_cert_facts(struct acmec *a, const char *pem, struct session *s)
 {
 	unsigned char	*der = NULL;
 	size_t		 len;
@@ -631,6 +653,8 @@ relay_cert_facts(const char *pem, struct session *s)
 	if (signer_cert_der(pem, &der, &len) == 0 &&
 	    (rc = relay_der_facts(der, len, s)) == -1)
 		log_err("%s: cannot read the issued certificate", __func__);
+	if (rc == 0)
+		relay_renew_after(a, der, len, s);
 	free(der);
 	return rc;
 }
@@ -717,7 +741,7 @@ relay_issue(struct rctx *c, struct acmec *a)
 		relay_msg(c, MSG_NOT_ISSUED, 0);
 		goto out;
 	}
-	if (relay_cert_facts(pem, s) == -1) {
+	if (relay_cert_facts(a, pem, s) == -1) {
 		snprintf(s->cert_tn, sizeof(s->cert_tn), "%s", s->tn);
 		snprintf(s->cert_subject, sizeof(s->cert_subject), "CN=%s",
 		    s->tn);

@@ -5,6 +5,7 @@
  * counters and sessions expire and are pruned. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "crypt.h"
@@ -12,7 +13,11 @@
 #include "session.h"
 #include "store.h"
 
-#define SESSION_VERSION	1
+#define SESSION_VERSION	2
+/* A version 1 session: up to cert_expiry, padded as the struct. */
+#define SESSION_V1_SIZE	((offsetof(struct session, cert_expiry) + 48 + \
+	_Alignof(struct session) - 1) / _Alignof(struct session) * \
+	_Alignof(struct session))
 #define CHAIN_VERSION	1
 
 enum sdb { SDB_SESSIONS, SDB_CHAINS, SDB_COUNTERS, SDB__MAX };
@@ -111,7 +116,8 @@ session_ok(const struct session *r)
 	    !TERMINATED(r, csrf) || strlen(r->csrf) != CSRF_LEN ||
 	    !TERMINATED(r, order_url) || !TERMINATED(r, chall_url) ||
 	    !TERMINATED(r, token) || !TERMINATED(r, cert_tn) ||
-	    !TERMINATED(r, cert_subject) || !TERMINATED(r, cert_expiry))
+	    !TERMINATED(r, cert_subject) || !TERMINATED(r, cert_expiry) ||
+	    !TERMINATED(r, cert_renew))
 		return 0;
 	for (i = 0; i < SESSION_NUMBERS; i++)
 		if (!TERMINATED(r, numbers[i]))
@@ -133,7 +139,12 @@ session_get(struct session_db *s, const char *id, int64_t now,
 	    sizeof(*r), &got);
 	if (rc != SESSION_OK)
 		return rc;
-	if (got != sizeof(*r) || !session_ok(r)) {
+	if (got == SESSION_V1_SIZE && r->version == 1) {
+		memset((char *)r + got, 0, sizeof(*r) - got);
+		r->version = SESSION_VERSION;
+	} else if (got != sizeof(*r))
+		got = 0;
+	if (got == 0 || !session_ok(r)) {
 		log_err("%s: corrupt session record", __func__);
 		store_fail(s->st);
 		return SESSION_ERR;
