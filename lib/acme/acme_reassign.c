@@ -58,6 +58,9 @@ reassign_order(struct store *st, const char *id, time_t now,
 
 	if ((rc = store_order_get(st, id, &o)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	/* Ended below, or by the revocation of its certificate. */
+	if (o.authz == AUTHZ_VALID)
+		out->authzs++;
 	if (o.status == ORDER_VALID &&
 	    (rc = store_cert_get(st, id, &c)) == STORE_OK && !c.revoked &&
 	    (time_t)c.not_after > now) {
@@ -73,7 +76,6 @@ reassign_order(struct store *st, const char *id, time_t now,
 		o.authz = AUTHZ_REVOKED;
 		if ((rc = store_order_put(st, &o)) != STORE_OK)
 			return rc;
-		out->authzs++;
 	}
 	return STORE_OK;
 }
