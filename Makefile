@@ -90,9 +90,9 @@ HDRS	 = $(wildcard lib/*/*.h)
 
 # --- Programs and the layers each links ------------------------------------
 PROGS	 = directory new-nonce new-account account key-change new-order \
-	   order finalize authz challenge cert revoke-cert crl relay
+	   order finalize authz challenge cert revoke-cert crl renewal-info relay
 TOOLS	 = idprover-admin idprover-client
-ACME	 = acme server store base
+ACME	 = acme server store ca base
 USE_directory	= $(ACME)
 USE_new-nonce	= $(ACME)
 USE_new-account	= $(ACME)
@@ -105,6 +105,7 @@ USE_finalize	= $(ACME) ca
 USE_cert	= $(ACME) ca
 USE_revoke-cert	= $(ACME) ca
 USE_crl		= $(ACME) ca
+USE_renewal-info = $(ACME)
 USE_challenge	= $(ACME) sms
 USE_relay	= relay client server store base
 USE_idprover-admin  = $(LAYERS)

@@ -32,6 +32,8 @@ static int	cmd_backup(int, char **);
 static int	cmd_revoke(int, char **);
 static int	cmd_migrate(int, char **);
 static int	cmd_copy(int, char **);
+static int	cmd_reassigned(int, char **);
+static int	cmd_lineage(int, char **);
 
 static const struct {
 	const char	*name;
@@ -53,6 +55,10 @@ static const struct {
 	    "version" },
 	{ "copy-store", cmd_copy, 1, "--to postgresql://...: copy the Berkeley "
 	    "DB store into PostgreSQL, then compare them" },
+	{ "reassigned", cmd_reassigned, 1, "NUMBER... [--since TIME] [--file "
+	    "FILE]: end proofs of reassigned numbers" },
+	{ "lineage", cmd_lineage, 1, "NUMBER: the number's certificates and "
+	    "what replaced them" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -616,6 +622,171 @@ cmd_revoke(int argc, char **argv)
 	}
 	fprintf(stderr, "idprover-admin: revoke failed\n");
 	return 1;
+}
+
+/*
+ * Reassigned numbers.
+ */
+
+struct tnlist {
+	char	(*v)[TN_MAX + 1];
+	size_t	 n, cap;
+};
+
+/* Add one number: digits with an optional '+', as carriers list them. */
+static int
+tn_add(struct tnlist *l, const char *s, size_t len)
+{
+	char	(*nv)[TN_MAX + 1];
+
+	if (len > 0 && s[0] == '+') {
+		s++;
+		len--;
+	}
+	if (len < TN_MIN || len > TN_MAX || strspn(s, "0123456789") < len)
+		return -1;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		if ((nv = reallocarray(l->v, l->cap, sizeof(*nv))) == NULL)
+			return -1;
+		l->v = nv;
+	}
+	memcpy(l->v[l->n], s, len);
+	l->v[l->n++][len] = '\0';
+	return 0;
+}
+
+/* One number a line; blank lines and lines starting with '#' skipped. */
+static int
+tn_file(struct tnlist *l, const char *path)
+{
+	FILE	*f;
+	char	 line[256];
+	size_t	 len, no = 0;
+	int	 rc = 0;
+
+	if ((f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r")) == NULL) {
+		fprintf(stderr, "idprover-admin: %s: %s\n", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		no++;
+		len = strcspn(line, "\r\n");
+		while (len > 0 && (line[len - 1] == ' ' ||
+		    line[len - 1] == '\t'))
+			len--;
+		line[len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		if ((rc = tn_add(l, line, len)) == -1)
+			fprintf(stderr, "idprover-admin: %s:%zu: not a "
+			    "telephone number of %d to %d digits\n", path, no,
+			    TN_MIN, TN_MAX);
+	}
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
+/* RFC 3339, or a date (midnight UTC), as carriers' data gives it. */
+static int
+since_parse(const char *s, time_t *t)
+{
+	char	 buf[40];
+
+	if (time_parse(s, t) == 0)
+		return 0;
+	if (strlen(s) != 10 || snprintf(buf, sizeof(buf), "%sT00:00:00Z",
+	    s) >= (int)sizeof(buf))
+		return -1;
+	return time_parse(buf, t);
+}
+
+static int
+cmd_reassigned(int argc, char **argv)
+{
+	struct tnlist	 l = { NULL, 0, 0 };
+	struct reassign	 res;
+	time_t		 now = time(NULL), since = now;
+	int		 i, rc = 2;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			if (since_parse(argv[++i], &since) == -1) {
+				fprintf(stderr, "idprover-admin: --since: an "
+				    "RFC 3339 time or a date YYYY-MM-DD\n");
+				goto out;
+			}
+		} else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) {
+			if (tn_file(&l, argv[++i]) == -1)
+				goto out;
+		} else if (tn_add(&l, argv[i], strlen(argv[i])) == -1) {
+			fprintf(stderr, "idprover-admin: %s: not a telephone "
+			    "number of %d to %d digits\n", argv[i], TN_MIN,
+			    TN_MAX);
+			goto out;
+		}
+	}
+	if (l.n == 0) {
+		fprintf(stderr, "idprover-admin: reassigned: no numbers\n");
+		goto out;
+	}
+	rc = 1;
+	if (reassign_numbers(srv.st, l.v, l.n, since, now, &res) == -1) {
+		fprintf(stderr, "idprover-admin: reassigned: failed\n");
+		goto out;
+	}
+	printf("reassigned: %zu numbers, %ld orders proved before the "
+	    "report, %ld certificates revoked (privilegeWithdrawn), %ld "
+	    "authorizations ended\n", l.n, res.orders, res.certs, res.authzs);
+	rc = 0;
+out:
+	free(l.v);
+	return rc;
+}
+
+static int
+lineage_one(void *arg, const struct order *o, const struct cert *c,
+    const char *by)
+{
+	char	 issued[40], until[40];
+
+	(void)arg;
+	if (time_fmt((time_t)c->issued, issued, sizeof(issued)) == -1 ||
+	    time_fmt((time_t)c->not_after, until, sizeof(until)) == -1)
+		return -1;
+	printf("%s account=%s profile=%s issued=%s notAfter=%s %s "
+	    "replaces=%s replacedBy=%s\n", o->id, o->acct,
+	    o->profile[0] != '\0' ? o->profile : "-", issued, until,
+	    c->revoked ? "revoked" : "valid",
+	    o->replaces[0] != '\0' ? o->replaces : "-",
+	    by[0] != '\0' ? by : "-");
+	return 0;
+}
+
+static int
+cmd_lineage(int argc, char **argv)
+{
+	const char	*tn;
+	int		 n;
+
+	if (argc != 2)
+		usage();
+	tn = argv[1][0] == '+' ? argv[1] + 1 : argv[1];
+	if (strlen(tn) < TN_MIN || strlen(tn) > TN_MAX ||
+	    strspn(tn, "0123456789") != strlen(tn)) {
+		fprintf(stderr, "idprover-admin: %s: not a telephone number\n",
+		    argv[1]);
+		return 2;
+	}
+	if ((n = reassign_lineage(srv.st, tn, lineage_one, NULL)) == -1) {
+		fprintf(stderr, "idprover-admin: lineage: failed\n");
+		return 1;
+	}
+	if (n == 0)
+		printf("no certificates for +%s\n", tn);
+	return 0;
 }
 
 int

@@ -11,17 +11,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "acmec.h"
 #include "bounds.h"
+#include "certinfo.h"
 #include "file.h"
 #include "json.h"
 #include "jwk.h"
 #include "log.h"
 #include "sign.h"
+#include "timefmt.h"
 #include "tnauthlist.h"
 
 #define PROG		"idprover-client"
@@ -31,7 +34,8 @@
 			    JSON_C_TO_STRING_NOSLASHESCAPE)
 
 /* Exit statuses, as the manual lists them. */
-enum rc { RC_OK, RC_USAGE, RC_REFUSED, RC_TRANSPORT, RC_STATE, RC__MAX };
+enum rc { RC_OK, RC_USAGE, RC_REFUSED, RC_TRANSPORT, RC_STATE, RC_PENDING,
+	RC__MAX };
 
 /* The options a command takes, as bits of struct cmd. */
 #define OPT_TN		0x01
@@ -41,6 +45,7 @@ enum rc { RC_OK, RC_USAGE, RC_REFUSED, RC_TRANSPORT, RC_STATE, RC__MAX };
 #define OPT_CSR		0x10
 #define OPT_REASON	0x20
 #define OPT_ALG		0x40
+#define OPT_PROFILE	0x80
 
 struct ctx {
 	const char	*state;			/* -d */
@@ -52,6 +57,7 @@ struct ctx {
 	size_t		 ncontact;
 	const char	*key;
 	const char	*csr;
+	const char	*profile;
 	enum jwk_alg	 alg;			/* JWK__MAX: not given */
 	int		 reason;		/* -1: not given */
 	char		 kid[URL_MAX];
@@ -69,6 +75,7 @@ static int	cmd_answer(struct ctx *);
 static int	cmd_finalize(struct ctx *);
 static int	cmd_fetch(struct ctx *);
 static int	cmd_revoke(struct ctx *);
+static int	cmd_renew(struct ctx *);
 
 static const struct cmd {
 	const char	*name;
@@ -87,7 +94,8 @@ static const struct cmd {
 	    "account deactivate" },
 	{ "account", "key-change", cmd_key_change, OPT_ALG, 0,
 	    "account key-change [--alg alg]" },
-	{ "enroll", NULL, cmd_enroll, OPT_TN, OPT_TN, "enroll --tn number" },
+	{ "enroll", NULL, cmd_enroll, OPT_TN | OPT_PROFILE, OPT_TN,
+	    "enroll --tn number [--profile name]" },
 	{ "answer", NULL, cmd_answer, OPT_TN | OPT_CODE, OPT_TN | OPT_CODE,
 	    "answer --tn number --code code" },
 	{ "finalize", NULL, cmd_finalize, OPT_TN | OPT_KEY | OPT_CSR, OPT_TN,
@@ -95,6 +103,8 @@ static const struct cmd {
 	{ "fetch", NULL, cmd_fetch, OPT_TN, OPT_TN, "fetch --tn number" },
 	{ "revoke", NULL, cmd_revoke, OPT_TN | OPT_REASON | OPT_KEY, OPT_TN,
 	    "revoke --tn number [--reason n] [--key cert.key]" },
+	{ "renew", NULL, cmd_renew, OPT_TN | OPT_PROFILE, OPT_TN,
+	    "renew --tn number [--profile name]" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -107,6 +117,7 @@ static const struct option longopts[] = {
 	{ "csr", required_argument, NULL, OPT_CSR },
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "alg", required_argument, NULL, OPT_ALG },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -485,41 +496,59 @@ cmd_key_change(struct ctx *x)
  */
 
 /* newOrder, the authorization, then {} so that the code is sent. */
+/* newOrder (replacing the certificate replaces, when not NULL), then
+ * the SMS unless the order is ready at once (a reused proof); *ready
+ * says which. */
 static int
-cmd_enroll(struct ctx *x)
+enroll_start(struct ctx *x, const char *replaces, int *ready)
 {
 	json_object	*order = NULL, *ch = NULL;
 	char		 url[URL_MAX], curl[URL_MAX], token[URL_MAX];
 	const char	*st;
-	int		 rc;
+	int		 rc = RC_OK;
 
-	if ((rc = connect_server(x, 1)) != RC_OK)
-		return rc;
+	*ready = 0;
 	if (state_mkdir(x, 1) == -1)
 		return RC_STATE;
-	if (acmec_order(x->c, x->tn, &order, url, sizeof(url)) == -1)
-		return fail(x, "enroll: newOrder");
+	if (acmec_order_with(x->c, x->tn, x->profile, replaces, &order, url,
+	    sizeof(url)) == -1)
+		return fail(x, "newOrder");
+	st = json_get_str(order, "status");
+	*ready = st != NULL && strcmp(st, "ready") == 0;
 	if (state_put(x, 1, "order.url", url) == -1 ||
 	    state_put_json(x, "order.json", order) == -1)
 		rc = RC_STATE;
 	else if (acmec_challenge(x->c, order, curl, sizeof(curl), token,
 	    sizeof(token)) == -1)
-		rc = fail(x, "enroll: authorization");
+		rc = fail(x, "authorization");
 	else if (state_put(x, 1, "challenge.url", curl) == -1 ||
 	    state_put(x, 1, "challenge.token", token) == -1)
 		rc = RC_STATE;
-	else if (acmec_ready(x->c, curl, &ch) == -1)
-		rc = fail(x, "enroll: challenge");
-	else if ((st = json_get_str(ch, "status")) != NULL &&
+	else if (!*ready && acmec_ready(x->c, curl, &ch) == -1)
+		rc = fail(x, "challenge");
+	else if (!*ready && (st = json_get_str(ch, "status")) != NULL &&
 	    strcmp(st, "valid") == 0)
+		*ready = 1;
+	json_object_put(order);
+	json_object_put(ch);
+	return rc;
+}
+
+static int
+cmd_enroll(struct ctx *x)
+{
+	int	 rc, ready;
+
+	if ((rc = connect_server(x, 1)) != RC_OK ||
+	    (rc = enroll_start(x, NULL, &ready)) != RC_OK)
+		return rc;
+	if (ready)
 		printf("+%s is already verified\nnext: %s finalize --tn %s\n",
 		    x->tn, PROG, x->tn);
 	else
 		printf("a code was sent by SMS to +%s\nnext: %s answer --tn "
 		    "%s --code CODE\n", x->tn, PROG, x->tn);
-	json_object_put(order);
-	json_object_put(ch);
-	return rc;
+	return RC_OK;
 }
 
 /* The digest of code, token and thumbprint (PROTOCOL.md 8.2.3). */
@@ -682,6 +711,100 @@ cmd_revoke(struct ctx *x)
 	return rc;
 }
 
+/* The certID of the certificate held for the number (cert.pem). */
+static int
+held_certid(const struct ctx *x, char *certid, size_t size)
+{
+	unsigned char	*der = NULL;
+	size_t		 len;
+	char		 path[PATH_MAX], *pem;
+	int		 rc;
+
+	if (state_path(x, path, sizeof(path), 1, "cert.pem") == -1 ||
+	    (pem = state_read(path, STATE_FILE_MAX, NULL, 0)) == NULL)
+		return complain(RC_STATE, "no certificate for +%s; run: %s "
+		    "fetch --tn %s", x->tn, PROG, x->tn);
+	rc = signer_cert_der(pem, &der, &len);
+	free(pem);
+	if (rc == -1 || certinfo_certid(der, len, certid, size) == -1)
+		rc = complain(RC_STATE, "%s: no certificate of this server in "
+		    "it", path);
+	free(der);
+	return rc == -1 ? RC_STATE : rc;
+}
+
+/* The renewal order exists already (alreadyReplaced): go on with the
+ * one of the state folder. */
+static int
+renew_resume(struct ctx *x, int *ready)
+{
+	json_object	*order = NULL;
+	const char	*st;
+	int		 rc;
+
+	if ((rc = order_get(x, &order)) != RC_OK)
+		return rc;
+	st = json_get_str(order, "status");
+	*ready = st == NULL ? 0 : strcmp(st, "ready") == 0 ? 1 :
+	    strcmp(st, "valid") == 0 ? 2 : 0;
+	if (st == NULL || (!*ready && strcmp(st, "pending") != 0))
+		rc = complain(RC_REFUSED, "the renewal order of +%s is %s",
+		    x->tn, st != NULL ? st : "unknown");
+	json_object_put(order);
+	return rc;
+}
+
+/*
+ * renew: ask the renewal information (RFC 9773) of the certificate held
+ * for the number; inside its window, order a replacement. A reused
+ * proof makes the order ready, and the new certificate is fetched at
+ * once; otherwise a code goes out by SMS and RC_PENDING says that the
+ * user must answer it. For cron: 0 nothing to do or renewed, 5 waiting
+ * for the code, 2-4 as the other commands.
+ */
+static int
+cmd_renew(struct ctx *x)
+{
+	char	 certid[CERTID_MAX], why[URL_MAX], a[40], b[40];
+	long	 start, end;
+	time_t	 now = time(NULL);
+	int	 rc, ready;
+
+	if ((rc = held_certid(x, certid, sizeof(certid))) != RC_OK ||
+	    (rc = connect_server(x, 1)) != RC_OK)
+		return rc;
+	if (acmec_renewal_info(x->c, certid, &start, &end, why,
+	    sizeof(why)) == -1)
+		return fail(x, "renewalInfo");
+	if (time_fmt((time_t)start, a, sizeof(a)) == -1 ||
+	    time_fmt((time_t)end, b, sizeof(b)) == -1)
+		return complain(RC_TRANSPORT, "renewalInfo: a window out of "
+		    "range");
+	if (now < (time_t)start) {
+		printf("+%s: not yet; renew after %s (window until %s)\n",
+		    x->tn, a, b);
+		return RC_OK;
+	}
+	printf("+%s: renewal window %s to %s%s%s\n", x->tn, a, b,
+	    why[0] != '\0' ? "; why: " : "", why);
+	rc = enroll_start(x, certid, &ready);
+	if (rc == RC_REFUSED &&
+	    strcmp(acmec_problem(x->c)->type, "alreadyReplaced") == 0)
+		rc = renew_resume(x, &ready);
+	if (rc != RC_OK)
+		return rc;
+	if (!ready) {
+		printf("a code was sent by SMS to +%s\nnext: %s answer --tn "
+		    "%s --code CODE, then finalize and fetch\n", x->tn, PROG,
+		    x->tn);
+		return RC_PENDING;
+	}
+	/* 2: finalized by an earlier run already. */
+	if (ready != 2 && (rc = cmd_finalize(x)) != RC_OK)
+		return rc;
+	return cmd_fetch(x);
+}
+
 /*
  * Command line.
  */
@@ -730,6 +853,14 @@ set_opt(struct ctx *x, int opt, const char *arg)
 		return 0;
 	case OPT_CSR:
 		x->csr = arg;
+		return 0;
+	case OPT_PROFILE:
+		if (arg[0] == '\0' || strlen(arg) > PROFILE_NAME_MAX ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+		    strlen(arg))
+			return complain(-1, "--profile: a profile name of the "
+			    "directory's meta.profiles");
+		x->profile = arg;
 		return 0;
 	}
 	return -1;

@@ -56,6 +56,40 @@ finalize_csr(struct req *r, const struct order *o, unsigned char *csr,
 	return rc == STORE_NOTFOUND ? PROB_NONE : PROB_SERVER_INTERNAL;
 }
 
+/*
+ * What finalize checks beyond readiness (issue 15): the order's profile
+ * is still offered, and the authorization it reused (if any) is still
+ * valid: deactivation, a key-compromise revocation or a reassignment
+ * report since then ends the order, which is kept invalid.
+ */
+static enum prob
+finalize_fresh(struct req *r, struct order *o)
+{
+	struct order	 pf;
+	int		 rc;
+
+	if (config_profile(r->cfg, o->profile) == NULL)
+		return resp_fail(r, PROB_INVALID_PROFILE, "the profile %s of "
+		    "this order is no longer offered", o->profile);
+	if (o->proof[0] == '\0')
+		return PROB_NONE;
+	if ((rc = store_order_get(r->st, o->proof, &pf)) != STORE_OK &&
+	    rc != STORE_NOTFOUND)
+		return PROB_SERVER_INTERNAL;
+	if (rc == STORE_OK) {
+		order_expire(&pf, r->now);
+		if (pf.authz == AUTHZ_VALID)
+			return PROB_NONE;
+	}
+	o->authz = AUTHZ_REVOKED;
+	order_fail(o, PROB_UNAUTHORIZED, "the proof of the number this order "
+	    "reused has ended; prove the number again");
+	if (store_order_put(r->st, o) != STORE_OK)
+		return PROB_SERVER_INTERNAL;
+	r->keep = 1;
+	return resp_fail(r, PROB_UNAUTHORIZED, "%s", o->detail);
+}
+
 static enum prob
 finalize_issue(struct req *r, struct order *o, const unsigned char *csr,
     size_t csrlen)
@@ -79,6 +113,7 @@ finalize_issue(struct req *r, struct order *o, const unsigned char *csr,
 		return resp_fail(r, PROB_MALFORMED, "nothing is left of the "
 		    "validity the order asked for");
 	is.crl_url = crl;
+	is.key_usage = config_profile(r->cfg, o->profile)->key_usage;
 	if (ca_issue(r->srv->ca, csr, csrlen, &is, &der, &derlen,
 	    c.serial) == -1)
 		return PROB_SERVER_INTERNAL;
@@ -121,6 +156,8 @@ acme_finalize(struct req *r)
 	if (o.status != ORDER_READY)
 		return resp_fail(r, PROB_ORDER_NOT_READY, "the order is not "
 		    "ready: its challenge must be answered first");
+	if ((p = finalize_fresh(r, &o)) != PROB_NONE)
+		return p;
 	if ((csr = malloc(CSR_DER_MAX)) == NULL)
 		return PROB_SERVER_INTERNAL;
 	p = finalize_csr(r, &o, csr, &csrlen);
@@ -172,15 +209,44 @@ cert_reason_ok(long reason)
 	    reason == 5;
 }
 
+/* Revoke the authorization of order id, and the one it reused. */
+static int
+cert_authz_revoke(struct store *st, const char *id, int depth)
+{
+	struct order	 o;
+	int		 rc;
+
+	if ((rc = store_order_get(st, id, &o)) == STORE_NOTFOUND)
+		return STORE_OK;
+	if (rc != STORE_OK)
+		return rc;
+	if (o.authz == AUTHZ_VALID) {
+		o.authz = AUTHZ_REVOKED;
+		if ((rc = store_order_put(st, &o)) != STORE_OK)
+			return rc;
+	}
+	if (o.proof[0] != '\0' && depth == 0)
+		return cert_authz_revoke(st, o.proof, 1);
+	return STORE_OK;
+}
+
+/* A key compromise, or the number's reassignment, ends the proof behind
+ * the certificate too: its authorization is no longer reused (issue 15). */
 int
 cert_revoke(struct store *st, struct cert *c, int reason, time_t now)
 {
+	int	 rc;
+
 	if (c->revoked)
 		return STORE_EXISTS;
 	c->revoked = 1;
 	c->reason = (int8_t)reason;
 	c->revoked_at = (int64_t)now;
-	return store_cert_put(st, c);
+	if ((rc = store_cert_put(st, c)) != STORE_OK)
+		return rc;
+	if (reason == CRL_KEY_COMPROMISE || reason == CRL_PRIVILEGE_WITHDRAWN)
+		return cert_authz_revoke(st, c->id, 0);
+	return STORE_OK;
 }
 
 struct held {

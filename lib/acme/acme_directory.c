@@ -15,6 +15,19 @@ dir_add(json_object *o, const struct req *r, const char *name,
 		json_object_object_add(o, name, json_object_new_string(url));
 }
 
+/* meta.profiles (draft-ietf-acme-profiles 3): name -> description. */
+static json_object *
+dir_profiles(const struct config *cfg)
+{
+	json_object	*p = json_object_new_object();
+	size_t		 i;
+
+	for (i = 0; p != NULL && i < cfg->nprofiles; i++)
+		json_object_object_add(p, cfg->profiles[i].name,
+		    json_object_new_string(cfg->profiles[i].description));
+	return p;
+}
+
 enum prob
 acme_directory(struct req *r)
 {
@@ -27,6 +40,7 @@ acme_directory(struct req *r)
 	dir_add(o, r, "newOrder", "new-order");
 	dir_add(o, r, "revokeCert", "revoke-cert");
 	dir_add(o, r, "keyChange", "key-change");
+	dir_add(o, r, "renewalInfo", "renewal-info");
 	meta = json_object_new_object();
 	if (r->cfg->tos_url[0] != '\0')
 		json_object_object_add(meta, "termsOfService",
@@ -36,6 +50,7 @@ acme_directory(struct req *r)
 		    json_object_new_string(r->cfg->website));
 	json_object_object_add(meta, "externalAccountRequired",
 	    json_object_new_boolean(0));
+	json_object_object_add(meta, "profiles", dir_profiles(r->cfg));
 	json_object_object_add(o, "meta", meta);
 	r->no_index = 1;
 	return resp_json(r, 200, o);

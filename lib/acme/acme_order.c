@@ -1,5 +1,6 @@
 /* Orders: newOrder for one TNAuthList identifier (RFC 8555 7.4,
  * RFC 9448), the order URL and the account's orders list. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,11 +94,142 @@ order_validity(struct req *r, json_object *pl, struct order *o)
 	return PROB_NONE;
 }
 
+/* The profile of the order (draft-ietf-acme-profiles 4): the named
+ * one, or the default; stored by name. */
+static enum prob
+order_profile(struct req *r, json_object *pl, struct order *o)
+{
+	const char		*name = json_get_str(pl, "profile");
+	const struct profile	*pr;
+
+	if (json_has(pl, "profile") && name == NULL)
+		return resp_fail(r, PROB_MALFORMED, "profile must be a string");
+	if ((pr = config_profile(r->cfg, name)) == NULL)
+		return resp_fail(r, PROB_INVALID_PROFILE, "no profile of that "
+		    "name is offered; the directory's meta.profiles lists "
+		    "them");
+	strcpy(o->profile, pr->name);
+	return PROB_NONE;
+}
+
+/* replaces (RFC 9773 5): a certificate of this account for this
+ * number; the claim itself is made once the order has its id. */
+static enum prob
+order_replaces(struct req *r, json_object *pl, struct order *o)
+{
+	const char	*s = json_get_str(pl, "replaces");
+	struct cert	 c;
+	struct order	 old;
+	int		 rc;
+
+	if (!json_has(pl, "replaces"))
+		return PROB_NONE;
+	if (s == NULL)
+		return resp_fail(r, PROB_MALFORMED, "replaces must be a "
+		    "certID string");
+	if ((rc = renewal_lookup(r, s, &c, &old)) == -2)
+		return PROB_SERVER_INTERNAL;
+	if (rc != 0)
+		return resp_fail(r, PROB_MALFORMED, "replaces names no "
+		    "certificate of this server");
+	if (strcmp(c.acct, r->acct.id) != 0)
+		return resp_fail(r, PROB_MALFORMED, "the certificate replaced "
+		    "belongs to another account");
+	if (strcmp(old.ident, o->ident) != 0)
+		return resp_fail(r, PROB_MALFORMED, "the certificate replaced "
+		    "is for another number");
+	strcpy(o->replaces, c.id);
+	return PROB_NONE;
+}
+
+/* Record that o replaces its certificate: one order per certificate,
+ * but one that failed (invalid) gives its place up. */
+static enum prob
+order_claim(struct req *r, const struct order *o)
+{
+	struct order	 prev;
+	char		 by[ID_LEN + 1];
+	int		 rc;
+
+	if (o->replaces[0] == '\0')
+		return PROB_NONE;
+	if ((rc = store_replace(r->st, o->replaces, o->id, NULL)) ==
+	    STORE_EXISTS && (rc = store_replaced_by(r->st, o->replaces,
+	    by)) == STORE_OK && (rc = store_order_get(r->st, by, &prev)) ==
+	    STORE_OK) {
+		order_expire(&prev, r->now);
+		rc = prev.status == ORDER_INVALID ? store_replace(r->st,
+		    o->replaces, o->id, by) : STORE_EXISTS;
+	}
+	if (rc == STORE_EXISTS)
+		return resp_fail(r, PROB_ALREADY_REPLACED, "another order "
+		    "already replaces that certificate");
+	return rc == STORE_OK ? PROB_NONE : PROB_SERVER_INTERNAL;
+}
+
+struct reuse {
+	const char	*ident;
+	time_t		 now, after;
+	struct order	 best;
+	int		 found;
+};
+
+static int
+reuse_one(void *arg, const struct order *o)
+{
+	struct reuse	*u = arg;
+	struct order	 c = *o;
+
+	order_expire(&c, u->now);
+	if (c.authz == AUTHZ_VALID && c.proof[0] == '\0' &&
+	    (time_t)c.validated > u->after && strcmp(c.ident, u->ident) == 0 &&
+	    (!u->found || c.validated > u->best.validated)) {
+		u->best = c;
+		u->found = 1;
+	}
+	return 1;
+}
+
+/*
+ * Authorization reuse (RFC 8555 7.1.4): the account's own valid proof
+ * of the number, younger than the profile's reuse window, makes the
+ * order ready at once. Only proofs made by an SMS are reused (not
+ * reuses of them), so that deactivating or revoking that authorization
+ * ends every reuse of it. XXX walks the account's orders.
+ */
+static enum prob
+order_reuse(struct req *r, struct order *o)
+{
+	const struct profile	*pr = config_profile(r->cfg, o->profile);
+	struct reuse		 u;
+	int			 more;
+
+	if (pr == NULL || pr->reuse_seconds == 0)
+		return PROB_NONE;
+	memset(&u, 0, sizeof(u));
+	u.ident = o->ident;
+	u.now = r->now;
+	u.after = r->now - (time_t)pr->reuse_seconds;
+	if (store_acct_orders(r->st, r->acct.id, NULL, INT_MAX, &more,
+	    reuse_one, &u) < 0)
+		return PROB_SERVER_INTERNAL;
+	if (!u.found)
+		return PROB_NONE;
+	strcpy(o->proof, u.best.id);
+	o->validated = u.best.validated;
+	o->authz_expires = u.best.validated + pr->reuse_seconds;
+	o->status = ORDER_READY;
+	o->authz = AUTHZ_VALID;
+	o->chall = CHALL_VALID;
+	return PROB_NONE;
+}
+
 static enum prob
 order_create(struct req *r, struct order *o)
 {
 	unsigned char	 tok[TOKEN_RAW_LEN];
 	char		 url[URL_MAX * 2];
+	enum prob	 p;
 
 	if (crypt_id(o->id, sizeof(o->id)) == -1 ||
 	    crypt_random(tok, sizeof(tok)) == -1 ||
@@ -109,6 +241,9 @@ order_create(struct req *r, struct order *o)
 	o->authz = AUTHZ_PENDING;
 	o->chall = CHALL_PENDING;
 	o->created = r->now;
+	if ((p = order_reuse(r, o)) != PROB_NONE ||
+	    (p = order_claim(r, o)) != PROB_NONE)
+		return p;
 	if (store_order_put(r->st, o) != STORE_OK ||
 	    store_acct_order_add(r->st, o) != STORE_OK ||
 	    limit_add(r, r->acct.id, 3600) == -1)
@@ -132,6 +267,8 @@ acme_order_new(struct req *r)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
 		    "JSON object");
 	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
+	    (p = order_profile(r, pl, &o)) != PROB_NONE ||
+	    (p = order_replaces(r, pl, &o)) != PROB_NONE ||
 	    (p = order_validity(r, pl, &o)) != PROB_NONE ||
 	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
 	    "orders per account")) != PROB_NONE)

@@ -29,7 +29,9 @@ int
 order_cert_times(const struct config *cfg, const struct order *o,
     time_t now, time_t *nbp, time_t *nap)
 {
+	const struct profile *pr = config_profile(cfg, o->profile);
 	time_t	 max = (time_t)cfg->cert_max_days * 86400, nb, na;
+	time_t	 days = pr != NULL ? pr->cert_days : cfg->cert_days;
 
 	nb = now - VALIDITY_SKEW;
 	if (o->has_nb && (time_t)o->not_before > nb)
@@ -37,11 +39,14 @@ order_cert_times(const struct config *cfg, const struct order *o,
 	if (o->has_na)
 		na = (time_t)o->not_after;
 	else
-		na = (nb > now ? nb : now) + (time_t)cfg->cert_days * 86400;
+		na = (nb > now ? nb : now) + days * 86400;
 	if (na > nb + max)
 		na = nb + max;
 	if (na > (time_t)o->validated + max)
 		na = (time_t)o->validated + max;
+	/* The freshness policy: not beyond the proof's maximum age. */
+	if (pr != NULL && na > (time_t)o->validated + pr->max_proof_seconds)
+		na = (time_t)o->validated + pr->max_proof_seconds;
 	if (na <= nb)
 		return -1;
 	*nbp = nb;
@@ -151,6 +156,8 @@ order_json(const struct req *r, const struct order *o)
 		json_object_array_add(a, json_object_new_string(url));
 	json_object_object_add(j, "authorizations", a);
 	add_url(j, "finalize", r, "finalize", o->id);
+	if (o->profile[0] != '\0')
+		add_str(j, "profile", o->profile);
 	if (o->status == ORDER_VALID)
 		add_url(j, "certificate", r, "cert", o->id);
 	if (o->status == ORDER_INVALID && o->error != PROB_NONE)

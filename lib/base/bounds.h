@@ -35,6 +35,14 @@
 #define CERT_DER_MAX		4096
 #define SERIAL_LEN		16
 #define ORDERS_PAGE		100
+#define PROFILES_MAX		8		/* certificate profiles */
+#define PROFILE_NAME_MAX	32		/* [a-z0-9-], without the NUL */
+#define PROFILE_DESC_MAX	160		/* its description */
+#define CERTID_MAX		256		/* an ARI certID (RFC 9773 4.1) */
+#define AKI_MAX			64		/* its keyIdentifier octets */
+#define CERT_SERIAL_MAX		20		/* serial content octets (5280) */
+#define ARI_RETRY_AFTER		21600		/* seconds: poll renewalInfo */
+#define REASSIGN_BATCH		100		/* orders per admin transaction */
 #define SMS_TEXT_MAX		480		/* octets of UTF-8 for one SMS */
 #define SMS_MSGID_MAX		65
 #define SMS_ID_MAX		(ID_LEN + 8)	/* outbox id: order "." send */

@@ -18,7 +18,7 @@
 #define DEFAULT_TEMPLATE "{platform} verification code: {code}. Valid " \
 	"{minutes} min. Enter it only in {platform}.\n{link}"
 
-enum ctype { C_STR, C_LONG, C_PREFIXES, C_PROXIES };
+enum ctype { C_STR, C_LONG, C_PREFIXES, C_PROXIES, C_PROFILES };
 
 static const struct {
 	const char	*key;
@@ -54,6 +54,7 @@ static const struct {
 	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
 	/* The client address behind proxies (config_proxies). */
 	{ "trusted_proxies", C_PROXIES, 0, 0, 0, 0 }, { S(proxy_header) },
+	{ "profiles", C_PROFILES, 0, 0, 0, 0 }, { S(default_profile) },
 #undef S
 #undef L
 };
@@ -170,6 +171,123 @@ config_check_proxies(struct config *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* The key usages of a profile: a non-empty array of names. */
+static int
+config_usage(struct profile *pr, json_object *v, char *err, size_t errsz)
+{
+	static const struct { const char *name; unsigned bit; } kus[] = {
+		{ "digitalSignature", KU_DIGITAL_SIGNATURE },
+		{ "nonRepudiation", KU_NON_REPUDIATION },
+		{ "keyAgreement", KU_KEY_AGREEMENT },
+	};
+	const char	*s;
+	size_t		 i, j, n;
+
+	pr->key_usage = 0;
+	if (!json_object_is_type(v, json_type_array) ||
+	    (n = json_object_array_length(v)) == 0 || n > 3)
+		return config_err(err, errsz, "profiles.%s.key_usage: must be "
+		    "an array of 1 to 3 names", pr->name);
+	for (i = 0; i < n; i++) {
+		s = json_str(json_object_array_get_idx(v, i), 0, NULL);
+		for (j = 0; s != NULL && j < sizeof(kus) / sizeof(kus[0]); j++)
+			if (strcmp(s, kus[j].name) == 0)
+				break;
+		if (s == NULL || j == sizeof(kus) / sizeof(kus[0]))
+			return config_err(err, errsz, "profiles.%s.key_usage"
+			    "[%zu]: digitalSignature, nonRepudiation or "
+			    "keyAgreement", pr->name, i);
+		pr->key_usage |= kus[j].bit;
+	}
+	return 0;
+}
+
+/* One number of a profile, inside [min, max]. */
+static int
+config_plong(struct profile *pr, const char *k, json_object *v, long *dst,
+    long min, long max, char *err, size_t errsz)
+{
+	int64_t	 n;
+
+	errno = 0;
+	n = json_object_get_int64(v);
+	if (!json_object_is_type(v, json_type_int) || errno != 0 || n < min ||
+	    n > max)
+		return config_err(err, errsz, "profiles.%s.%s: must be an "
+		    "integer from %ld to %ld", pr->name, k, min, max);
+	*dst = (long)n;
+	return 0;
+}
+
+/* One member of a profile object. */
+static int
+config_pkey(struct profile *pr, const char *k, json_object *v, char *err,
+    size_t errsz)
+{
+	const char	*s;
+
+	if (strcmp(k, "description") == 0) {
+		if ((s = json_str(v, 0, NULL)) == NULL ||
+		    strlen(s) >= sizeof(pr->description))
+			return config_err(err, errsz, "profiles.%s.description:"
+			    " a string of at most %d characters", pr->name,
+			    PROFILE_DESC_MAX - 1);
+		strcpy(pr->description, s);
+		return 0;
+	}
+	if (strcmp(k, "cert_days") == 0)
+		return config_plong(pr, k, v, &pr->cert_days, 1, 90, err,
+		    errsz);
+	if (strcmp(k, "reuse_seconds") == 0)
+		return config_plong(pr, k, v, &pr->reuse_seconds, 0,
+		    90L * 86400, err, errsz);
+	if (strcmp(k, "max_proof_seconds") == 0)
+		return config_plong(pr, k, v, &pr->max_proof_seconds, 1,
+		    366L * 86400, err, errsz);
+	if (strcmp(k, "key_usage") == 0)
+		return config_usage(pr, v, err, errsz);
+	return config_err(err, errsz, "profiles.%s.%s: unknown key", pr->name,
+	    k);
+}
+
+/* "profiles": {name: {description, cert_days, reuse_seconds,
+ * max_proof_seconds, key_usage}}; replaces the built-in ones. */
+static int
+config_profiles(struct config *c, json_object *v, char *err, size_t errsz)
+{
+	struct profile	*pr;
+
+	if (!json_object_is_type(v, json_type_object) ||
+	    json_object_object_length(v) == 0 ||
+	    json_object_object_length(v) > PROFILES_MAX)
+		return config_err(err, errsz, "profiles: must be an object of "
+		    "1 to %d profiles", PROFILES_MAX);
+	c->nprofiles = 0;
+	json_object_object_foreach(v, name, po) {
+		pr = &c->profiles[c->nprofiles++];
+		memset(pr, 0, sizeof(*pr));
+		if (name[0] == '\0' || strlen(name) > PROFILE_NAME_MAX ||
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+		    strlen(name))
+			return config_err(err, errsz, "profiles: a name is 1 to "
+			    "%d of a-z, 0-9 and -", PROFILE_NAME_MAX);
+		strcpy(pr->name, name);
+		pr->cert_days = 0;
+		pr->key_usage = KU_DIGITAL_SIGNATURE;
+		if (!json_object_is_type(po, json_type_object))
+			return config_err(err, errsz, "profiles.%s: must be an "
+			    "object", name);
+		json_object_object_foreach(po, k, pv) {
+			if (config_pkey(pr, k, pv, err, errsz) == -1)
+				return -1;
+		}
+		if (pr->cert_days == 0 || pr->max_proof_seconds == 0)
+			return config_err(err, errsz, "profiles.%s: needs "
+			    "cert_days and max_proof_seconds", name);
+	}
+	return 0;
+}
+
 /* Apply one key of the file. */
 static int
 config_key(struct config *c, const char *k, json_object *v, char *err,
@@ -185,6 +303,8 @@ config_key(struct config *c, const char *k, json_object *v, char *err,
 		return config_err(err, errsz, "%s: unknown key", k);
 	if (keys[i].type == C_PREFIXES)
 		return config_prefixes(c, v, err, errsz);
+	if (keys[i].type == C_PROFILES)
+		return config_profiles(c, v, err, errsz);
 	if (keys[i].type == C_PROXIES)
 		return config_proxies(c, v, err, errsz);
 	if (keys[i].type == C_STR) {
@@ -321,6 +441,64 @@ config_store(const struct config *c, char *err, size_t errsz)
 	return 0;
 }
 
+/* The profiles shipped when the file names none: tn (the lifetime of
+ * cert_days, 30 days unless set) and tn-short (7 days). */
+static void
+config_builtin(struct config *c)
+{
+	struct profile	*pr = c->profiles;
+
+	memset(c->profiles, 0, sizeof(c->profiles));
+	strcpy(pr[0].name, "tn");
+	strcpy(pr[0].description, "Telephone number certificate, renewed "
+	    "monthly; the number is proved again for each certificate");
+	pr[0].cert_days = c->cert_days;
+	pr[0].reuse_seconds = 86400;
+	pr[0].max_proof_seconds = c->cert_days * 86400;
+	pr[0].key_usage = KU_DIGITAL_SIGNATURE;
+	strcpy(pr[1].name, "tn-short");
+	strcpy(pr[1].description, "Seven-day telephone number certificate "
+	    "for platforms that prove their numbers again weekly");
+	pr[1].cert_days = 7;
+	pr[1].reuse_seconds = 86400;
+	pr[1].max_proof_seconds = 7 * 86400;
+	pr[1].key_usage = KU_DIGITAL_SIGNATURE;
+	c->nprofiles = 2;
+}
+
+const struct profile *
+config_profile(const struct config *c, const char *name)
+{
+	size_t	 i;
+
+	if (name == NULL || name[0] == '\0')
+		name = c->default_profile;
+	for (i = 0; i < c->nprofiles; i++)
+		if (strcmp(c->profiles[i].name, name) == 0)
+			return &c->profiles[i];
+	return NULL;
+}
+
+/* The profiles against the other keys. */
+static int
+config_check_profiles(struct config *c, char *err, size_t errsz)
+{
+	size_t	 i;
+
+	if (c->nprofiles == 0)
+		config_builtin(c);
+	if (c->default_profile[0] == '\0')
+		strcpy(c->default_profile, c->profiles[0].name);
+	if (config_profile(c, NULL) == NULL)
+		return config_err(err, errsz, "default_profile: names no "
+		    "profile");
+	for (i = 0; i < c->nprofiles; i++)
+		if (c->profiles[i].cert_days > c->cert_max_days)
+			return config_err(err, errsz, "profiles.%s.cert_days: "
+			    "larger than cert_max_days", c->profiles[i].name);
+	return 0;
+}
+
 /* Checks across keys, and the derived values. */
 static int
 config_check(struct config *c, char *err, size_t errsz)
@@ -349,6 +527,8 @@ config_check(struct config *c, char *err, size_t errsz)
 	if (c->cert_days > c->cert_max_days)
 		return config_err(err, errsz, "cert_days: larger than "
 		    "cert_max_days");
+	if (config_check_profiles(c, err, errsz) == -1)
+		return -1;
 	if (config_check_proxies(c, err, errsz) == -1)
 		return -1;
 	if (strstr(c->sms_template, "{code}") == NULL)

@@ -10,6 +10,29 @@
 #define PATH_LEN	512
 #define PREFIXES_MAX	32
 
+/* Key usages a profile may name (RFC 5280 4.2.1.3), as bits. */
+#define KU_DIGITAL_SIGNATURE	0x01
+#define KU_NON_REPUDIATION	0x02	/* contentCommitment */
+#define KU_KEY_AGREEMENT	0x04
+
+/*
+ * A certificate profile (draft-ietf-acme-profiles): what an order under
+ * it gets. The freshness policy of issue 15: a certificate lives
+ * cert_days, at most max_proof_seconds after the proof of the number
+ * behind it (the renewal window comes earlier when the proof grows
+ * older than that), and a valid authorization younger than
+ * reuse_seconds makes a new order of the same account and number ready
+ * without an SMS (0: never).
+ */
+struct profile {
+	char	 name[PROFILE_NAME_MAX + 1];
+	char	 description[PROFILE_DESC_MAX];
+	long	 cert_days;
+	long	 reuse_seconds;
+	long	 max_proof_seconds;
+	unsigned key_usage;		/* KU_* */
+};
+
 struct config {
 	char	 base_url[URL_MAX];	/* external URL of /acme */
 	char	 local_prefix[URL_MAX];	/* path the web server mounts */
@@ -52,6 +75,9 @@ struct config {
 	size_t		 nproxies;
 	char		 proxy_header[32];	/* "Forwarded", "X-Forwarded-For" */
 	enum fwd_header	 proxy_kind;		/* ... as parsed */
+	struct profile profiles[PROFILES_MAX];
+	size_t	 nprofiles;
+	char	 default_profile[PROFILE_NAME_MAX + 1];
 };
 
 /* Load the configuration from file (NULL: IDPROVER_CONF, else
@@ -59,5 +85,10 @@ struct config {
  * key and what is wrong, and -1 is returned. */
 int	config_load(struct config *, const char *file, char *err,
 	    size_t errsz);
+
+/* The profile named name ("" or NULL: the default one), or NULL when
+ * the configuration has none of that name. */
+const struct profile *config_profile(const struct config *,
+	    const char *name);
 
 #endif

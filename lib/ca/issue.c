@@ -19,6 +19,7 @@
 #include "bounds.h"
 #include "crlasn.h"
 #include "caint.h"
+#include "config.h"
 #include "file.h"
 #include "jwk.h"
 #include "log.h"
@@ -82,6 +83,21 @@ issue_fill(gnutls_x509_crt_t crt, gnutls_pubkey_t pub, const struct issue *is,
 	return 0;
 }
 
+/* The keyUsage bits of a profile's KU_* set (config.h). */
+static unsigned
+issue_usage(unsigned ku)
+{
+	unsigned	 u = 0;
+
+	if (ku == 0 || (ku & KU_DIGITAL_SIGNATURE))
+		u |= GNUTLS_KEY_DIGITAL_SIGNATURE;
+	if (ku & KU_NON_REPUDIATION)
+		u |= GNUTLS_KEY_NON_REPUDIATION;
+	if (ku & KU_KEY_AGREEMENT)
+		u |= GNUTLS_KEY_KEY_AGREEMENT;
+	return u;
+}
+
 /* The extensions of PROTOCOL.md 9. */
 static int
 issue_ext(struct ca *ca, gnutls_x509_crt_t crt, const struct issue *is,
@@ -92,7 +108,7 @@ issue_ext(struct ca *ca, gnutls_x509_crt_t crt, const struct issue *is,
 	if ((rc = gnutls_x509_crt_set_extension_by_oid(crt, TNAUTHLIST_OID,
 	    is->tnder, is->tnlen, 0)) < 0 ||
 	    (rc = gnutls_x509_crt_set_key_usage(crt,
-	    GNUTLS_KEY_DIGITAL_SIGNATURE)) < 0 ||
+	    issue_usage(is->key_usage))) < 0 ||
 	    (rc = gnutls_x509_crt_set_basic_constraints(crt, 0, -1)) < 0 ||
 	    (rc = gnutls_x509_crt_set_subject_key_id(crt, ski, SKI_LEN)) < 0 ||
 	    (rc = gnutls_x509_crt_set_authority_key_id(crt, ca->ski,

@@ -18,6 +18,8 @@ struct issue {
 	time_t			 not_before;
 	time_t			 not_after;
 	const char		*crl_url;	/* NULL: no CRL DP */
+	unsigned		 key_usage;	/* KU_* of config.h; 0:
+						   digitalSignature */
 };
 
 /* One CRL entry; reason is a CRLReason (RFC 5280 5.3.1) or -1. */
@@ -93,5 +95,12 @@ int			 ca_crl(struct ca *, const struct revoked *r, size_t n,
 char			*ca_chain_pem(struct ca *, const unsigned char *der,
 			    size_t len);
 
+/* The authorityKeyIdentifier keyIdentifier (*akilen octets) and the
+ * serial's content octets (*seriallen) of a certificate (DER, len
+ * octets), for the ARI certID (RFC 9773 4.1). 0, or -1 (logged). */
+int			 x509_cert_ids(const unsigned char *der, size_t len,
+			    unsigned char aki[AKI_MAX], size_t *akilen,
+			    unsigned char serial[CERT_SERIAL_MAX],
+			    size_t *seriallen);
 
 #endif

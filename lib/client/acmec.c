@@ -25,6 +25,7 @@
 #include "json.h"
 #include "log.h"
 #include "sign.h"
+#include "timefmt.h"
 #include "tnauthlist.h"
 
 
@@ -38,6 +39,7 @@ static const struct {
 	{ "newOrder", offsetof(struct acmec_dir, order), 1 },
 	{ "revokeCert", offsetof(struct acmec_dir, revoke), 0 },
 	{ "keyChange", offsetof(struct acmec_dir, keychange), 0 },
+	{ "renewalInfo", offsetof(struct acmec_dir, renewal), 0 },
 };
 
 /*
@@ -323,9 +325,18 @@ int
 acmec_order(struct acmec *c, const char *tn, json_object **order,
     char *url, size_t urlsz)
 {
+	return acmec_order_with(c, tn, NULL, NULL, order, url, urlsz);
+}
+
+int
+acmec_order_with(struct acmec *c, const char *tn, const char *profile,
+    const char *replaces, json_object **order, char *url, size_t urlsz)
+{
 	unsigned char	 der[TNAUTHLIST_DER_MAX];
 	size_t		 len = sizeof(der);
-	char		 value[IDENT_VALUE_MAX + 1], txt[IDENT_VALUE_MAX + 64];
+	char		 value[IDENT_VALUE_MAX + 1];
+	json_object	*pl = NULL, *ids, *id;
+	char		*txt;
 	int		 rc;
 
 	*order = NULL;
@@ -333,10 +344,25 @@ acmec_order(struct acmec *c, const char *tn, json_object **order,
 	    b64url_encode(der, len, value, sizeof(value)) == 0)
 		return acmec_error(c, "not a number of 1 to %d digits: "
 		    "%.20s", TN_MAX, tn);
-	/* The value is base64url: nothing to escape. */
-	snprintf(txt, sizeof(txt), "{\"identifiers\":[{\"type\":"
-	    "\"TNAuthList\",\"value\":\"%s\"}]}", value);
+	if ((pl = json_object_new_object()) == NULL ||
+	    (ids = json_object_new_array()) == NULL ||
+	    jadd(pl, "identifiers", ids) == -1 ||
+	    (id = json_object_new_object()) == NULL || jpush(ids, id) == -1 ||
+	    jadd(id, "type", json_object_new_string("TNAuthList")) == -1 ||
+	    jadd(id, "value", json_object_new_string(value)) == -1 ||
+	    (profile != NULL && jadd(pl, "profile",
+	    json_object_new_string(profile)) == -1) ||
+	    (replaces != NULL && jadd(pl, "replaces",
+	    json_object_new_string(replaces)) == -1)) {
+		json_object_put(pl);
+		return acmec_error(c, "out of memory");
+	}
+	txt = jtext(pl);
+	json_object_put(pl);
+	if (txt == NULL)
+		return acmec_error(c, "out of memory");
 	rc = acmec_post(c, c->dir.order, txt, order, url, urlsz);
+	free(txt);
 	if (rc == 0 && (c->resp.status != 201 || *order == NULL ||
 	    (url != NULL && urlsz > 0 && !acmec_url_ok(url)))) {
 		json_object_put(*order);
@@ -551,6 +577,47 @@ acmec_cert(struct acmec *c, const char *cert_url, char **pem)
 	r->body = NULL;
 	r->len = r->cap = 0;
 	return 0;
+}
+
+int
+acmec_renewal_info(struct acmec *c, const char *certid, long *start,
+    long *end, char *why, size_t whysz)
+{
+	json_object	*o = NULL, *w;
+	const char	*a, *b, *u;
+	char		 url[URL_MAX * 2];
+	time_t		 ts, te;
+	int		 rc = -1;
+
+	if (c->dir.renewal[0] == '\0')
+		return acmec_error(c, "the directory has no renewalInfo");
+	if (strspn(certid, B64URL_CHARS ".") != strlen(certid) ||
+	    snprintf(url, sizeof(url), "%s/%s", c->dir.renewal, certid) >=
+	    (int)sizeof(url))
+		return acmec_error(c, "not a certID");
+	if (acmec_perform(c, ACMEC_GET, url, NULL) == -1)
+		return -1;
+	if (c->resp.status != 200)
+		return acmec_refused(c);
+	if (acmec_json(c, &o) == -1 || o == NULL ||
+	    (w = json_get_obj(o, "suggestedWindow")) == NULL ||
+	    (a = json_get_str(w, "start")) == NULL ||
+	    (b = json_get_str(w, "end")) == NULL ||
+	    time_parse(a, &ts) == -1 || time_parse(b, &te) == -1 || te < ts) {
+		acmec_error(c, "renewalInfo without a suggestedWindow");
+		goto out;
+	}
+	*start = (long)ts;
+	*end = (long)te;
+	if (why != NULL && whysz > 0) {
+		u = json_get_str(o, "explanationURL");
+		snprintf(why, whysz, "%s", u != NULL ? u : "");
+		acmec_clean(why);
+	}
+	rc = 0;
+out:
+	json_object_put(o);
+	return rc;
 }
 
 int

@@ -51,6 +51,16 @@ int	acmec_post(struct acmec *, const char *url, const char *payload,
 /* newOrder for one telephone number (digits): *order and its URL. */
 int	acmec_order(struct acmec *, const char *tn, json_object **order,
 	    char *url, size_t urlsz);
+/* The same with a profile (draft-ietf-acme-profiles) and the certID of
+ * the certificate it replaces (RFC 9773 5); either may be NULL. */
+int	acmec_order_with(struct acmec *, const char *tn, const char *profile,
+	    const char *replaces, json_object **order, char *url,
+	    size_t urlsz);
+/* GET the renewal information of a certID (RFC 9773 4.2): the suggested
+ * window (seconds since the epoch) and, into why (whysz), its
+ * explanationURL or "". */
+int	acmec_renewal_info(struct acmec *, const char *certid, long *start,
+	    long *end, char *why, size_t whysz);
 /* The challenge URL and token of an order's authorization. */
 int	acmec_challenge(struct acmec *, json_object *order, char *url,
 	    size_t urlsz, char *token, size_t tokensz);

@@ -45,6 +45,7 @@ struct acmec_dir {
 	char	 order[URL_MAX];
 	char	 revoke[URL_MAX];
 	char	 keychange[URL_MAX];
+	char	 renewal[URL_MAX];	/* renewalInfo (RFC 9773) */
 	char	 terms[URL_MAX];
 };
 

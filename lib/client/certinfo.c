@@ -6,6 +6,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "b64url.h"
 #include "bounds.h"
 #include "certinfo.h"
 #include "problem.h"
@@ -49,6 +50,32 @@ certinfo_read(const unsigned char *der, size_t len, char tn[TN_MAX + 1],
 	rc = 0;
 out:
 	gnutls_free(dn.data);
+	gnutls_x509_crt_deinit(crt);
+	return rc;
+}
+
+int
+certinfo_certid(const unsigned char *der, size_t len, char *out,
+    size_t outsz)
+{
+	gnutls_x509_crt_t	 crt = NULL;
+	gnutls_datum_t		 d = { (unsigned char *)der, (unsigned)len };
+	unsigned char		 aki[AKI_MAX], ser[CERT_SERIAL_MAX];
+	size_t			 al = sizeof(aki), sl = sizeof(ser), n;
+	int			 rc = -1;
+
+	if (len == 0 || len > CERT_DER_MAX || outsz == 0 ||
+	    gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_crt_get_authority_key_id(crt, aki, &al, NULL) < 0 ||
+	    gnutls_x509_crt_get_serial(crt, ser, &sl) < 0 ||
+	    (n = b64url_encode(aki, al, out, outsz)) == 0 || n + 2 >= outsz ||
+	    b64url_encode(ser, sl, out + n + 1, outsz - n - 1) == 0)
+		goto out;
+	out[n] = '.';
+	rc = 0;
+out:
 	gnutls_x509_crt_deinit(crt);
 	return rc;
 }

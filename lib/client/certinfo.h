@@ -13,4 +13,10 @@ int	 certinfo_read(const unsigned char *der, size_t len,
 	    char tn[TN_MAX + 1], char *subject, size_t subjectsz,
 	    time_t *not_after);
 
+/* The ARI certID (RFC 9773 4.1) of a DER certificate: base64url of its
+ * authorityKeyIdentifier keyIdentifier, ".", base64url of its serial's
+ * content octets, into out (outsz octets). 0, or -1. */
+int	 certinfo_certid(const unsigned char *der, size_t len, char *out,
+	    size_t outsz);
+
 #endif

@@ -160,24 +160,43 @@ flow_time(time_t t, char *out, size_t outsz)
 		snprintf(out, outsz, "?");
 }
 
+/* "Renew after": the start of the certificate's renewal window, from
+ * the server's renewal information (RFC 9773); "" when it has none. */
+static void
+flow_renew_after(struct acmec *a, const unsigned char *der, size_t len,
+    struct session *s)
+{
+	char	 certid[CERTID_MAX];
+	long	 start, end;
+
+	s->cert_renew[0] = '\0';
+	if (certinfo_certid(der, len, certid, sizeof(certid)) == -1)
+		return;
+	if (acmec_renewal_info(a, certid, &start, &end, NULL, 0) == 0)
+		flow_time((time_t)start, s->cert_renew, sizeof(s->cert_renew));
+	else
+		log_info("%s: no renewal information", __func__);
+}
+
 /* The facts shown on the result page, from the first certificate of a
  * PEM chain; made up from the number when it cannot be read. */
 static void
-flow_facts(const char *pem, struct session *s)
+flow_facts(struct acmec *a, const char *pem, struct session *s)
 {
 	unsigned char	*der = NULL;
 	size_t		 len;
 	time_t		 na;
 
 	if (signer_cert_der(pem, &der, &len) == 0 && certinfo_read(der, len,
-	    s->cert_tn, s->cert_subject, sizeof(s->cert_subject), &na) == 0)
+	    s->cert_tn, s->cert_subject, sizeof(s->cert_subject), &na) == 0) {
 		flow_time(na, s->cert_expiry, sizeof(s->cert_expiry));
-	else {
+		flow_renew_after(a, der, len, s);
+	} else {
 		log_err("%s: cannot read the issued certificate", __func__);
 		snprintf(s->cert_tn, sizeof(s->cert_tn), "%s", s->tn);
 		snprintf(s->cert_subject, sizeof(s->cert_subject), "CN=%s",
 		    s->tn);
-		s->cert_expiry[0] = '\0';
+		s->cert_expiry[0] = s->cert_renew[0] = '\0';
 	}
 	free(der);
 }
@@ -261,7 +280,7 @@ flow_issue(struct rctx *c, struct acmec *a)
 		page_msg(c, MSG_NOT_ISSUED, 0);
 		goto out;
 	}
-	flow_facts(pem, s);
+	flow_facts(a, pem, s);
 	if (issued_keep(c->rl->issued, key, s->tn, pem, c->r->now, stem,
 	    sizeof(stem)) == -1)
 		log_err("%s: the issued key and chain were not kept", __func__);

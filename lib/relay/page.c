@@ -190,6 +190,7 @@ page_vars(struct rctx *c, struct tmpl_vars *v, enum msg m, long arg)
 		bad |= tmpl_setf(v, "cert_tn", "+%s", s->cert_tn);
 		bad |= tmpl_set(v, "cert_subject", s->cert_subject);
 		bad |= tmpl_set(v, "cert_expiry", s->cert_expiry);
+		bad |= tmpl_set(v, "cert_renew", s->cert_renew);
 		bad |= tmpl_setf(v, "chain_url", "%s/chain.pem", c->rl->base);
 	}
 	return bad;

@@ -5,6 +5,7 @@
  * (store_window) and sessions expire and are pruned. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "crypt.h"
@@ -13,7 +14,11 @@
 #include "store.h"
 #include "window.h"
 
-#define SESSION_VERSION	1
+#define SESSION_VERSION	2
+/* A version 1 session: up to cert_expiry, padded as the struct. */
+#define SESSION_V1_SIZE	((offsetof(struct session, cert_expiry) + 48 + \
+	_Alignof(struct session) - 1) / _Alignof(struct session) * \
+	_Alignof(struct session))
 #define CHAIN_VERSION	1
 
 static const char *const sdb_files[SDB__MAX] = {
@@ -55,7 +60,8 @@ session_ok(const struct session *r)
 	    !TERMINATED(r, csrf) || strlen(r->csrf) != CSRF_LEN ||
 	    !TERMINATED(r, order_url) || !TERMINATED(r, chall_url) ||
 	    !TERMINATED(r, token) || !TERMINATED(r, cert_tn) ||
-	    !TERMINATED(r, cert_subject) || !TERMINATED(r, cert_expiry))
+	    !TERMINATED(r, cert_subject) || !TERMINATED(r, cert_expiry) ||
+	    !TERMINATED(r, cert_renew))
 		return 0;
 	for (i = 0; i < SESSION_NUMBERS; i++)
 		if (!TERMINATED(r, numbers[i]))
@@ -77,7 +83,12 @@ session_get(struct store *st, const char *id, int64_t now,
 	    sizeof(*r), &got);
 	if (rc != STORE_OK)
 		return rc;
-	if (got != sizeof(*r) || !session_ok(r)) {
+	if (got == SESSION_V1_SIZE && r->version == 1) {
+		memset((char *)r + got, 0, sizeof(*r) - got);
+		r->version = SESSION_VERSION;
+	} else if (got != sizeof(*r))
+		got = 0;
+	if (got == 0 || !session_ok(r)) {
 		log_err("%s: corrupt session record", __func__);
 		store_fail(st);
 		return STORE_ERR;

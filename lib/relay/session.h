@@ -45,6 +45,9 @@ struct session {
 	char		 cert_tn[TN_MAX + 1];	/* as the certificate says */
 	char		 cert_subject[128];
 	char		 cert_expiry[48];
+	/* Version 2: the start of the renewal window (RFC 9773); a
+	 * version 1 record reads with it "". */
+	char		 cert_renew[48];
 };
 
 /* Open the environment in dir, creating it (mode 0700; the parent must

@@ -174,6 +174,7 @@ visit_forget(struct session *s)
 	s->last_send = 0;
 	s->order_url[0] = s->chall_url[0] = s->token[0] = '\0';
 	s->cert_tn[0] = s->cert_subject[0] = s->cert_expiry[0] = '\0';
+	s->cert_renew[0] = '\0';
 }
 
 /* A number for the log: its last two digits only. */

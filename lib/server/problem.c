@@ -50,6 +50,10 @@ static const struct {
 	    "Unsupported contact" },
 	[PROB_UNSUPPORTED_IDENTIFIER] = { "unsupportedIdentifier", 400,
 	    "Unsupported identifier" },
+	[PROB_ALREADY_REPLACED] = { "alreadyReplaced", 409,
+	    "Certificate already replaced" },
+	[PROB_INVALID_PROFILE] = { "invalidProfile", 400,
+	    "Profile not offered" },
 };
 
 const char *

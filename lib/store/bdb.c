@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,13 @@
 #include "store.h"
 
 #define RECORD_VERSION	1
+#define ORDER_VERSION	2	/* profile, replaces and proof (issue 15) */
+/* The size of a version 1 order: the struct up to its detail member,
+ * rounded up to the struct's alignment, as the compiler laid it out. */
+#define ORDER_V1_SIZE	((offsetof(struct order, detail) + DETAIL_MAX + \
+	_Alignof(struct order) - 1) / _Alignof(struct order) * \
+	_Alignof(struct order))
+#define REPLACED_PREFIX	"replaced/"	/* meta keys: cert id -> order id */
 #define CHECKPOINT_EVERY 64	/* commits of a process between checks */
 #define CHECKPOINT_MIN	5	/* minutes between checkpoints */
 
@@ -104,6 +112,12 @@ static int	bdb_nonce_use(struct store *st, const unsigned char *n,
 static int	bdb_order_get(struct store *st, const char *id,
 		    struct order *o);
 static int	bdb_order_put(struct store *st, const struct order *o);
+static int	bdb_orders_walk(struct store *st, int (*fn)(void *,
+		    const struct order *), void *arg);
+static int	bdb_replace(struct store *st, const char *cert,
+		    const char *order, const char *prev);
+static int	bdb_replaced_by(struct store *st, const char *cert,
+		    char *order);
 static int	bdb_panicked(const struct store *st);
 static int	bdb_prune(struct store *st, int64_t now, long *removed);
 static int	bdb_reopen(struct store **stp);
@@ -516,11 +530,37 @@ store_account_ok(const struct account *a)
 static int
 store_order_ok(const struct order *o)
 {
-	return o->version == RECORD_VERSION && o->status < ORDER__MAX &&
+	return o->version == ORDER_VERSION && o->status < ORDER__MAX &&
 	    o->authz < AUTHZ__MAX && o->chall < CHALL__MAX &&
 	    TERMINATED(o, id) && TERMINATED(o, acct) && TERMINATED(o, ident) &&
 	    TERMINATED(o, tn) && TERMINATED(o, token) &&
-	    TERMINATED(o, detail);
+	    TERMINATED(o, detail) && TERMINATED(o, profile) &&
+	    TERMINATED(o, replaces) && TERMINATED(o, proof);
+}
+
+/*
+ * An order as stored, vlen octets at v: version 2, or version 1 (the
+ * record of the code before issue 15, shorter: it reads as version 2
+ * with no profile, replacement or reused proof). 0, or -1 when it is
+ * neither.
+ */
+static int
+store_order_decode(const void *v, size_t vlen, struct order *o)
+{
+	uint32_t	 version;
+
+	if (vlen < sizeof(version))
+		return -1;
+	memcpy(&version, v, sizeof(version));
+	memset(o, 0, sizeof(*o));
+	if (version == 1 && vlen == ORDER_V1_SIZE) {
+		memcpy(o, v, vlen);
+		o->version = ORDER_VERSION;
+	} else if (version == ORDER_VERSION && vlen == sizeof(*o))
+		memcpy(o, v, vlen);
+	else
+		return -1;
+	return store_order_ok(o) ? 0 : -1;
 }
 
 static int
@@ -606,8 +646,18 @@ bdb_key_del(struct store *st, const char *thumb)
 static int
 bdb_order_get(struct store *st, const char *id, struct order *o)
 {
-	return store_record(st, DB_ORDERS, id, o, sizeof(*o),
-	    (int (*)(const void *))store_order_ok);
+	struct order	 raw;
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_ORDERS, id, strlen(id), &raw, sizeof(raw),
+	    &got);
+	if (rc == STORE_OK && store_order_decode(&raw, got, o) == -1) {
+		log_err("%s: %s: corrupt record", __func__, id);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return rc;
 }
 
 static int
@@ -615,7 +665,7 @@ bdb_order_put(struct store *st, const struct order *o)
 {
 	struct order	 r = *o;
 
-	r.version = RECORD_VERSION;
+	r.version = ORDER_VERSION;
 	return store_put(st, DB_ORDERS, r.id, strlen(r.id), &r, sizeof(r), 0);
 }
 
@@ -773,6 +823,82 @@ err:
 	if (c != NULL)
 		c->close(c);
 	return STORE_ERR;
+}
+
+struct orders_walk {
+	int	(*fn)(void *, const struct order *);
+	void	*arg;
+};
+
+static int
+store_orders_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct orders_walk	*w = arg;
+	struct order		 o;
+
+	(void)st;
+	(void)key;
+	if (store_order_decode(data->data, data->size, &o) == -1)
+		return 0;
+	return w->fn(w->arg, &o) == -1 ? -1 : 0;
+}
+
+static int
+bdb_orders_walk(struct store *st, int (*fn)(void *, const struct order *),
+    void *arg)
+{
+	struct orders_walk	 w = { fn, arg };
+
+	return store_walk(st, DB_ORDERS, store_orders_one, &w);
+}
+
+/* The meta key of a certificate's replacement. */
+static int
+store_replaced_key(const char *cert, char *key, size_t size)
+{
+	int	 n = snprintf(key, size, "%s%s", REPLACED_PREFIX, cert);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static int
+bdb_replaced_by(struct store *st, const char *cert, char *order)
+{
+	char	 key[sizeof(REPLACED_PREFIX) + ID_LEN];
+	size_t	 n;
+	int	 rc;
+
+	if (store_replaced_key(cert, key, sizeof(key)) == -1)
+		return STORE_NOTFOUND;
+	rc = store_get(st, DB_META, key, strlen(key), order, ID_LEN, &n);
+	if (rc == STORE_OK)
+		order[n < ID_LEN ? n : ID_LEN] = '\0';
+	return rc;
+}
+
+/* DB_NOOVERWRITE makes the first writer win: a second transaction
+ * waits on the page lock, then finds the key (or deadlocks and runs
+ * again, and then finds it). */
+static int
+bdb_replace(struct store *st, const char *cert, const char *order,
+    const char *prev)
+{
+	char	 key[sizeof(REPLACED_PREFIX) + ID_LEN], cur[ID_LEN + 1];
+	int	 rc;
+
+	if (store_replaced_key(cert, key, sizeof(key)) == -1 ||
+	    strlen(order) != ID_LEN)
+		return STORE_ERR;
+	if (prev == NULL)
+		return store_put(st, DB_META, key, strlen(key), order, ID_LEN,
+		    DB_NOOVERWRITE);
+	if ((rc = bdb_replaced_by(st, cert, cur)) == STORE_NOTFOUND)
+		return STORE_EXISTS;
+	if (rc != STORE_OK)
+		return rc;
+	if (strcmp(cur, prev) != 0)
+		return STORE_EXISTS;
+	return store_put(st, DB_META, key, strlen(key), order, ID_LEN, 0);
 }
 
 struct revoked_walk {
@@ -1097,10 +1223,7 @@ store_order_expired(struct store *st, const void *k, size_t klen,
 
 	(void)k;
 	(void)klen;
-	if (vlen != sizeof(o))
-		return 0;
-	memcpy(&o, v, sizeof(o));
-	if (!store_order_ok(&o) || o.status == ORDER_VALID ||
+	if (store_order_decode(v, vlen, &o) == -1 || o.status == ORDER_VALID ||
 	    o.expires > *(const int64_t *)arg - 86400)
 		return 0;
 	store_order_ref(&o, ref);
@@ -1169,9 +1292,8 @@ store_tally(struct store *st, DBT *k, DBT *d, void *arg)
 
 	(void)st;
 	(void)k;
-	if (t->orders != NULL && d->size == sizeof(o)) {
-		memcpy(&o, d->data, sizeof(o));
-		if (o.status < ORDER__MAX)
+	if (t->orders != NULL) {
+		if (store_order_decode(d->data, d->size, &o) == 0)
 			t->orders[o.status]++;
 	} else if (t->sms != NULL && d->size == sizeof(m)) {
 		memcpy(&m, d->data, sizeof(m));
@@ -1568,6 +1690,9 @@ static const struct store_engine bdb_engine = {
 	.nonce_use = bdb_nonce_use,
 	.order_get = bdb_order_get,
 	.order_put = bdb_order_put,
+	.orders_walk = bdb_orders_walk,
+	.replace = bdb_replace,
+	.replaced_by = bdb_replaced_by,
 	.panicked = bdb_panicked,
 	.prune = bdb_prune,
 	.reopen = bdb_reopen,

@@ -66,6 +66,12 @@ struct store_engine {
 	int	(*order_get)(struct store *st, const char *id,
 		    struct order *o);
 	int	(*order_put)(struct store *st, const struct order *o);
+	int	(*orders_walk)(struct store *st, int (*fn)(void *,
+		    const struct order *), void *arg);
+	int	(*replace)(struct store *st, const char *cert,
+		    const char *order, const char *prev);
+	int	(*replaced_by)(struct store *st, const char *cert,
+		    char *order);
 	int	(*panicked)(const struct store *st);
 	int	(*prune)(struct store *st, int64_t now, long *removed);
 	int	(*reopen)(struct store **stp);

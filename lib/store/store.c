@@ -239,6 +239,26 @@ store_order_put(struct store *st, const struct order *o)
 }
 
 int
+store_orders_walk(struct store *st, int (*fn)(void *, const struct order *),
+    void *arg)
+{
+	return store_engine_of(st)->orders_walk(st, fn, arg);
+}
+
+int
+store_replace(struct store *st, const char *cert, const char *order,
+    const char *prev)
+{
+	return store_engine_of(st)->replace(st, cert, order, prev);
+}
+
+int
+store_replaced_by(struct store *st, const char *cert, char *order)
+{
+	return store_engine_of(st)->replaced_by(st, cert, order);
+}
+
+int
 store_panicked(const struct store *st)
 {
 	return store_engine_of(st)->panicked(st);

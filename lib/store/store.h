@@ -55,6 +55,13 @@ struct order {
 	char		 token[TOKEN_LEN + 1];
 	unsigned char	 code_mac[32];		/* HMAC of the expected digest */
 	char		 detail[DETAIL_MAX];	/* error detail */
+	/* Version 2 (issue 15); a version 1 record reads with these "". */
+	char		 profile[PROFILE_NAME_MAX + 1];	/* "": the default */
+	char		 replaces[ID_LEN + 1];	/* the certificate (its order's
+						   id) this order replaces */
+	char		 proof[ID_LEN + 1];	/* the order whose valid
+						   authorization this one
+						   reuses; "": its own */
 };
 
 struct cert {
@@ -138,6 +145,24 @@ int	 store_acct_orders(struct store *, const char *acct, const char *after,
 	    int max, int *more, int (*fn)(void *, const struct order *),
 	    void *arg);
 int	 store_acct_order_add(struct store *, const struct order *);
+
+/* Every order (outside request paths: the operator's tools), in no
+ * particular order; fn returns -1 to stop. */
+int	 store_orders_walk(struct store *, int (*fn)(void *,
+	    const struct order *), void *arg);
+
+/*
+ * Replacement (RFC 9773 5): the one order that replaces a certificate,
+ * both named by their ids. store_replace records that order replaces
+ * cert: with prev NULL only when no order does yet, else only when prev
+ * still does; STORE_EXISTS otherwise. The record is unique per
+ * certificate and written in the caller's transaction, so of two
+ * requests racing for one certificate, in any processes, one wins.
+ * store_replaced_by gets the order that replaces cert.
+ */
+int	 store_replace(struct store *, const char *cert, const char *order,
+	    const char *prev);
+int	 store_replaced_by(struct store *, const char *cert, char *order);
 
 int	 store_cert_get(struct store *, const char *id, struct cert *);
 int	 store_cert_put(struct store *, const struct cert *);

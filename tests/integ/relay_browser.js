@@ -168,6 +168,12 @@ async function enrol(browser) {
   const days = (Date.parse(expiry.replace(',', '')) - Date.now()) / 86400e3;
   ok(/^\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$/.test(expiry) && days > 25 && days < 35,
     'the result shows the expiry, about 30 days ahead', expiry);
+  // Renew after: the start of the renewal window (RFC 9773), in the last
+  // third of the lifetime.
+  const renew = await text(page, '#cert-renew');
+  const rdays = (Date.parse(renew.replace(',', '')) - Date.now()) / 86400e3;
+  ok(/^\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC$/.test(renew) && rdays > 18 && rdays < days,
+    'the result shows "renew after", in the last third before the expiry', renew);
 
   // The download link.
   const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#chain')]);

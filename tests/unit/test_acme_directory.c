@@ -51,7 +51,8 @@ test_directory(void **state)
 	assert_true(json_object_object_get_ex(meta, "externalAccountRequired",
 	    &v));
 	assert_false(json_object_get_boolean(v));
-	assert_int_equal(json_object_object_length(o), 6);
+	assert_true(json_object_object_get_ex(meta, "profiles", &v));
+	assert_int_equal(json_object_object_length(o), 7);
 	json_object_put(o);
 	hx_req_free(&r);
 	hx_free(h);

@@ -231,7 +231,7 @@ test_order(void **state)
 	commit(f->st);
 	begin(f->st);
 	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	assert_memory_equal(&o, &p, sizeof(o));
 	assert_int_equal(store_order_get(f->st, "ord0000000000009", &p),
 	    STORE_NOTFOUND);
@@ -471,6 +471,80 @@ page_all(struct store *st, const char *acct, int max, struct seen *s)
 		pages++;
 	} while (more && pages < 1000);
 	return pages;
+}
+
+static int	get_order(struct store *, const char *, void *);
+static void	corrupt(struct store *, enum dbname, const char *,
+		    const void *, size_t, int (*)(struct store *, const char *,
+		    void *));
+
+/* A version 1 order (before profiles, replacement and reuse) reads as
+ * version 2 with those empty; a mismatch of version and size does not. */
+static void
+test_order_v1(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o, p;
+
+	mkorder(&o, "acct000000000001", 7, NOW);
+	o.version = 1;
+	o.status = ORDER_VALID;
+	snprintf(o.detail, sizeof(o.detail), "old");
+	assert_true(ORDER_V1_SIZE < sizeof(o));
+	assert_true(ORDER_V1_SIZE >= offsetof(struct order, detail) +
+	    DETAIL_MAX);
+	begin(f->st);
+	assert_int_equal(store_put(f->st, DB_ORDERS, o.id, strlen(o.id), &o,
+	    ORDER_V1_SIZE, 0), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
+	assert_int_equal(p.version, ORDER_VERSION);
+	assert_int_equal(p.status, ORDER_VALID);
+	assert_string_equal(p.detail, "old");
+	assert_string_equal(p.profile, "");
+	assert_string_equal(p.replaces, "");
+	assert_string_equal(p.proof, "");
+	/* Written back, it is a version 2 record. */
+	assert_int_equal(store_order_put(f->st, &p), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
+	assert_string_equal(p.detail, "old");
+	commit(f->st);
+	/* Version 2 in a version 1 size: corrupt. */
+	o.version = ORDER_VERSION;
+	corrupt(f->st, DB_ORDERS, "v2short", &o, ORDER_V1_SIZE, get_order);
+}
+
+/* The replacement record: the first order wins, a later one only in
+ * the place of the one named as prev. */
+static void
+test_replace(void **state)
+{
+	struct fx	*f = *state;
+	char		 by[ID_LEN + 1];
+
+	begin(f->st);
+	assert_int_equal(store_replaced_by(f->st, "cert000000000001", by),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_replace(f->st, "cert000000000001",
+	    "ordr000000000001", NULL), STORE_OK);
+	assert_int_equal(store_replace(f->st, "cert000000000001",
+	    "ordr000000000002", NULL), STORE_EXISTS);
+	assert_int_equal(store_replace(f->st, "cert000000000001",
+	    "ordr000000000002", "ordr000000000009"), STORE_EXISTS);
+	assert_int_equal(store_replaced_by(f->st, "cert000000000001", by),
+	    STORE_OK);
+	assert_string_equal(by, "ordr000000000001");
+	assert_int_equal(store_replace(f->st, "cert000000000001",
+	    "ordr000000000002", "ordr000000000001"), STORE_OK);
+	assert_int_equal(store_replaced_by(f->st, "cert000000000001", by),
+	    STORE_OK);
+	assert_string_equal(by, "ordr000000000002");
+	assert_int_equal(store_replace(f->st, "cert000000000002",
+	    "ordr000000000003", "ordr000000000001"), STORE_EXISTS);
+	commit(f->st);
 }
 
 static void
@@ -762,19 +836,19 @@ test_corrupt(void **state)
 	    get_account);
 
 	mkorder(&o, "acct000000000001", 1, NOW);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	o.chall = CHALL__MAX;
 	corrupt(f->st, DB_ORDERS, "chall", &o, sizeof(o), get_order);
 	mkorder(&o, "acct000000000001", 1, NOW);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	o.authz = AUTHZ__MAX;
 	corrupt(f->st, DB_ORDERS, "authz", &o, sizeof(o), get_order);
 	mkorder(&o, "acct000000000001", 1, NOW);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	o.status = 200;
 	corrupt(f->st, DB_ORDERS, "status", &o, sizeof(o), get_order);
 	mkorder(&o, "acct000000000001", 1, NOW);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	memset(o.tn, '1', sizeof(o.tn));
 	corrupt(f->st, DB_ORDERS, "tn", &o, sizeof(o), get_order);
 
@@ -798,7 +872,7 @@ test_corrupt(void **state)
 	a.version = RECORD_VERSION;
 	assert_true(store_account_ok(&a));
 	mkorder(&o, "acct000000000001", 1, NOW);
-	o.version = RECORD_VERSION;
+	o.version = ORDER_VERSION;
 	assert_true(store_order_ok(&o));
 	mkcert(&c, 1, 1);
 	c.version = RECORD_VERSION;
@@ -1065,6 +1139,8 @@ main(void)
 		T(test_account),
 		T(test_key),
 		T(test_order),
+		T(test_order_v1),
+		T(test_replace),
 		T(test_cert),
 		T(test_revoked),
 		T(test_sms),

@@ -281,7 +281,7 @@ test_vars(void **state)
 static const char *const relay_names[] = {
 	"platform", "base", "csrf", "code_minutes", "error", "notice", "tn",
 	"tn_value", "can_resend", "cert_tn", "cert_subject", "cert_expiry",
-	"chain_url",
+	"cert_renew", "chain_url",
 };
 
 static const char *const relay_steps[] = {

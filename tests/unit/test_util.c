@@ -213,6 +213,8 @@ static const struct {
 	{ PROB_ACCOUNT_INACTIVE, "unauthorized", 401 },
 	{ PROB_UNSUPPORTED_CONTACT, "unsupportedContact", 400 },
 	{ PROB_UNSUPPORTED_IDENTIFIER, "unsupportedIdentifier", 400 },
+	{ PROB_ALREADY_REPLACED, "alreadyReplaced", 409 },
+	{ PROB_INVALID_PROFILE, "invalidProfile", 400 },
 };
 
 static void
