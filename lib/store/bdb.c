@@ -58,6 +58,8 @@ struct store {
 	char	 dir[1024];
 };
 
+#define LOCK_WAIT_US	2000000		/* 2 s */
+
 static int64_t	store_be64(const unsigned char *);
 static void	bdb_abort(struct store *st);
 static int	bdb_account_get(struct store *st, const char *id,
@@ -214,6 +216,11 @@ store_open_files(const char *dir, const char *const *files, size_t n,
 	st->env->set_errpfx(st->env, "idprover-store");
 	st->env->set_cachesize(st->env, 0, 4 * 1024 * 1024, 1);
 	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	/* A lock held by a process that was killed is never released until
+	 * the next opener recovers the environment: a waiter gives up after
+	 * LOCK_WAIT_US (as a deadlock: the request runs again, on the
+	 * recovered environment) instead of waiting for the watchdog. */
+	st->env->set_timeout(st->env, LOCK_WAIT_US, DB_SET_LOCK_TIMEOUT);
 	st->env->set_lg_bsize(st->env, 256 * 1024);
 	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
 	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);

@@ -92,17 +92,19 @@ idp_setup() {
 	    IDPROVER_SMS_GATEWAY IDPROVER_CRASH_HOOK IDPROVER_SEND_HOOK
 	# Every client of a test server is 127.0.0.1, and the load tests
 	# make hundreds of accounts: the limits on new accounts would bind
-	# tests about other things (test_crowd.sh checks those limits with
-	# its own file).
+	# tests about other things. The default config file says so; a test
+	# that writes its own (or names one in IDPROVER_CONF) decides itself
+	# (test_crowd.sh checks those limits).
 	if [ -z "${IDPROVER_CONF:-}" ]; then
-		IDPROVER_CONF=$IDP_ROOT/harness.conf
-		cat > "$IDPROVER_CONF" <<-'JSON'
+		mkdir -p "$IDPROVER_VAR" &&
+		cat > "$IDPROVER_VAR/idprover.conf" <<-'JSON'
 		{ "limit_new_accounts_addr_hour": 1000000,
 		  "limit_new_accounts_addr_day": 1000000,
 		  "limit_new_accounts_hour": 100000000 }
 		JSON
+	else
+		export IDPROVER_CONF
 	fi
-	export IDPROVER_CONF
 	if [ "${IDP_STORE:-bdb}" = pg ]; then
 		[ -n "${PG_DIR:-}" ] || { idp_log "IDP_STORE=pg: no PG_DIR"; return 1; }
 		IDPROVER_STORE=$(pg_createdb "$(basename "$IDP_ROOT" |

@@ -56,7 +56,10 @@ write_conf() {	# with_doomed (1: as first started; 0: doomed gone, tn
 	cat > "$conf" <<EOF
 {
   "limit_number_hour": 100, "limit_number_day": 100,
-  "limit_account_hour": 100000, "limit_prefix_hour": 100000,
+  "limit_account_hour": 100000, "limit_account_day": 100000,
+  "limit_prefix_hour": 100000,
+  "limit_new_accounts_addr_hour": 100000, "limit_new_accounts_addr_day": 100000,
+  "limit_new_accounts_hour": 100000,
   "limit_global_hour": 100000, "limit_orders_hour": 100000,
   "profiles": {
     "tn": { "description": "Monthly", "cert_days": 30,
