@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acme.h"
+#include "platform.h"
 #include "b64url.h"
 #include "json.h"
 #include "jwk.h"
@@ -97,7 +98,8 @@ finalize_issue(struct req *r, struct order *o, const unsigned char *csr,
 	o->status = ORDER_VALID;
 	r->durable = 1;
 	if (store_cert_put(r->st, &c) != STORE_OK ||
-	    store_order_put(r->st, o) != STORE_OK)
+	    store_order_put(r->st, o) != STORE_OK ||
+	    platform_note(r, PSTAT_CERTS) == -1)
 		return PROB_SERVER_INTERNAL;
 	return PROB_NONE;
 }

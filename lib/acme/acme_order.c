@@ -8,6 +8,7 @@
 #include "crypt.h"
 #include "json.h"
 #include "jws.h"
+#include "platform.h"
 #include "ratelimit.h"
 #include "tnauthlist.h"
 
@@ -132,6 +133,7 @@ acme_order_new(struct req *r)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
 		    "JSON object");
 	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
+	    (p = platform_order(r, o.tn)) != PROB_NONE ||
 	    (p = order_validity(r, pl, &o)) != PROB_NONE ||
 	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
 	    "orders per account")) != PROB_NONE)

@@ -40,6 +40,12 @@ struct config {
 	long	 limit_account_day;
 	long	 limit_new_accounts_addr_hour, limit_new_accounts_addr_day;
 	long	 limit_new_accounts_hour;
+	/* Platforms (issue 16): external account binding "auto", "yes" or
+	 * "no", resolved into eab_required; the conversion guard. */
+	char	 external_account_required[8];
+	int	 eab_required;
+	long	 guard_window, guard_min_sends, guard_min_rate;
+	long	 guard_prefix_len, guard_hold;
 	char	 relay_directory[URL_MAX];	/* the ACME server it uses */
 	char	 relay_cafile[PATH_LEN];	/* TLS trust for that server */
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */

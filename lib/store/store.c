@@ -304,3 +304,22 @@ store_window_put(struct store *st, const char *key, const struct window *w)
 {
 	return store_engine_of(st)->window_put(st, key, w);
 }
+
+int
+store_platform_get(struct store *st, const char *name, struct platform *p)
+{
+	return store_engine_of(st)->platform_get(st, name, p);
+}
+
+int
+store_platform_put(struct store *st, const struct platform *p)
+{
+	return store_engine_of(st)->platform_put(st, p);
+}
+
+int
+store_platforms(struct store *st, int (*fn)(void *, const struct platform *),
+    void *arg)
+{
+	return store_engine_of(st)->platforms(st, fn, arg);
+}

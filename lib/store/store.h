@@ -30,6 +30,38 @@ struct account {
 	char		 thumb[THUMB_LEN + 1];
 	char		 key[JWK_JSON_MAX];	/* canonical JWK */
 	char		 contact[CONTACT_JSON_MAX]; /* JSON array or "" */
+	/* Version 2 (issue 16): the platform whose external account
+	 * binding created the account, "" for none. A version 1 record
+	 * (without it) loads with "". */
+	char		 platform[PLATFORM_NAME_MAX + 1];
+};
+
+/* A platform (issue 16): a party whose accounts are bound to it by
+ * external account binding (RFC 8555 7.3.4), with its SMS format, its
+ * limits and the prefixes its conversion guard holds. */
+enum platform_status { PLATFORM_ENABLED, PLATFORM_DISABLED, PLATFORM__MAX };
+
+struct guard_hold {
+	int64_t		 since, until;		/* until: 0 for a free slot */
+	uint32_t	 sent, done;		/* when it was held */
+	char		 prefix[GUARD_PREFIX_MAX + 1];
+};
+
+struct platform {
+	uint32_t	 version;
+	uint8_t		 status;		/* enum platform_status */
+	uint8_t		 nhashes, nprefixes;
+	int64_t		 created, rotated;
+	int64_t		 sms_hour, sms_day;	/* 0: no own budget */
+	char		 name[PLATFORM_NAME_MAX + 1];
+	char		 shown[PLATFORM_SHOWN_MAX + 1];
+	char		 origin[PLATFORM_ORIGIN_MAX + 1]; /* "" : none */
+	char		 hashes[PLATFORM_HASHES_MAX][APP_HASH_LEN + 1];
+	char		 prefixes[PLATFORM_PREFIXES_MAX][TN_MAX + 1];
+	char		 kid[ID_LEN + 1];	/* the EAB key id */
+	uint32_t	 sealedlen;		/* the HMAC key, sealed */
+	unsigned char	 sealed[EAB_SEALED_MAX];
+	struct guard_hold held[GUARD_HELD_MAX];
 };
 
 /* An order with its one authorization and its one challenge: the
@@ -134,6 +166,15 @@ int	 store_serial_get(struct store *, const unsigned char *serial,
 /* Every revoked certificate, for the CRL. */
 int	 store_revoked(struct store *, int (*fn)(void *, const struct cert *),
 	    void *arg);
+
+/* Platforms (issue 16): one record per platform, by name. */
+int	 store_platform_get(struct store *, const char *name,
+	    struct platform *);
+int	 store_platform_put(struct store *, const struct platform *);
+/* Every platform in name order (up to PLATFORMS_MAX): fn returns 0 to
+ * stop. In a transaction or outside any. */
+int	 store_platforms(struct store *, int (*fn)(void *,
+	    const struct platform *), void *arg);
 
 /* Mark a nonce (raw octets) used until expires: STORE_EXISTS if it was. */
 int	 store_nonce_use(struct store *, const unsigned char *, size_t,
