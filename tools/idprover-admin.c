@@ -15,6 +15,7 @@
 #include "file.h"
 #include "log.h"
 #include "outbox.h"
+#include "platform_admin.h"
 #include "secret.h"
 #include "sms.h"
 #include "smstext.h"
@@ -30,6 +31,8 @@ static int	cmd_prune(int, char **);
 static int	cmd_stats(int, char **);
 static int	cmd_backup(int, char **);
 static int	cmd_revoke(int, char **);
+static int	cmd_platform(int, char **);
+static int	cmd_guard(int, char **);
 
 static const struct {
 	const char	*name;
@@ -42,11 +45,16 @@ static const struct {
 	{ "sms-flush", cmd_flush, 1, "deliver queued SMS (cron-able)" },
 	{ "prune", cmd_prune, 1, "remove expired nonces, counters, orders, "
 	    "SMS (cron-able)" },
-	{ "stats", cmd_stats, 1, "count accounts, orders, SMS, certificates" },
+	{ "stats", cmd_stats, 1, "[--platform NAME [--days N]]: count "
+	    "accounts, orders, SMS, certificates" },
 	{ "backup", cmd_backup, 1, "DIR: copy the data folder into DIR "
 	    "(while running)" },
 	{ "revoke", cmd_revoke, 1, "SERIAL-HEX [--reason N]: revoke a "
 	    "certificate" },
+	{ "platform", cmd_platform, 1, "add|list|show|disable|enable|"
+	    "rotate-key [NAME]: platforms and their EAB keys" },
+	{ "guard", cmd_guard, 1, "list [NAME] | release NAME PREFIX: the "
+	    "conversion guard" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -190,7 +198,12 @@ cmd_stats(int argc, char **argv)
 	long	 revoked = 0;
 	int	 i, rc;
 
-	(void)argv;
+	if (argc == 3 && strcmp(argv[1], "--platform") == 0)
+		return platform_stats(&srv, argv[2], 7);
+	if (argc == 5 && strcmp(argv[1], "--platform") == 0 &&
+	    strcmp(argv[3], "--days") == 0 && atoi(argv[4]) > 0 &&
+	    atoi(argv[4]) <= PLATFORM_STATS_DAYS)
+		return platform_stats(&srv, argv[2], atoi(argv[4]));
 	if (argc != 1)
 		usage();
 	if (store_stats(srv.st, &accounts, orders, sms, &certs) != STORE_OK) {
@@ -429,6 +442,18 @@ cmd_revoke(int argc, char **argv)
 	}
 	fprintf(stderr, "idprover-admin: revoke failed\n");
 	return 1;
+}
+
+static int
+cmd_platform(int argc, char **argv)
+{
+	return platform_admin(&srv, argc, argv);
+}
+
+static int
+cmd_guard(int argc, char **argv)
+{
+	return guard_admin(&srv, argc, argv);
 }
 
 int

@@ -598,10 +598,9 @@ bdb_account_get(struct store *st, const char *id, struct account *a)
 	if (got == ACCOUNT_V1_SIZE && a->version == RECORD_VERSION) {
 		memset((char *)a + off, 0, sizeof(*a) - off);
 		a->version = ACCOUNT_VERSION;
-	}
-	if ((got != sizeof(*a) && a->version != ACCOUNT_VERSION) ||
-	    (got != sizeof(*a) && got != ACCOUNT_V1_SIZE) ||
-	    !store_account_ok(a)) {
+	} else if (got != sizeof(*a))
+		a->version = 0;
+	if (!store_account_ok(a)) {
 		log_err("%s: %s: corrupt record", __func__, id);
 		st->failed = 1;
 		return STORE_ERR;
