@@ -223,21 +223,32 @@ platform_held(struct req *r, const struct platform *p,
 	    h->done);
 }
 
-/* Hold prefix: a free or expired slot, else the one ending first. */
-static enum prob
-platform_trip(struct req *r, struct platform *p, const char *prefix,
-    long sent, long done)
+/* The slot for a new hold of prefix: its own (h), a free or finished
+ * one, else the one ending first. */
+static struct guard_hold *
+platform_slot(struct req *r, struct platform *p, struct guard_hold *h)
 {
-	struct guard_hold	*h = &p->held[0];
-	size_t			 i;
+	size_t	 i;
 
-	for (i = 0; i < GUARD_HELD_MAX; i++)
-		if (p->held[i].until <= r->now ||
-		    p->held[i].until < h->until) {
+	if (h != NULL)
+		return h;
+	h = &p->held[0];
+	for (i = 0; i < GUARD_HELD_MAX; i++) {
+		if (p->held[i].until == 0 || (p->held[i].until > 0 &&
+		    p->held[i].until <= r->now) || (p->held[i].until < 0 &&
+		    p->held[i].since + r->cfg->guard_window <= r->now))
+			return &p->held[i];
+		if (p->held[i].until > 0 && p->held[i].until < h->until)
 			h = &p->held[i];
-			if (h->until <= r->now)
-				break;
-		}
+	}
+	return h;
+}
+
+/* Hold prefix in slot h. */
+static enum prob
+platform_trip(struct req *r, struct platform *p, struct guard_hold *h,
+    const char *prefix, long sent, long done)
+{
 	memset(h, 0, sizeof(*h));
 	strcpy(h->prefix, prefix);
 	h->since = r->now;
@@ -253,7 +264,8 @@ platform_trip(struct req *r, struct platform *p, const char *prefix,
 	return platform_held(r, p, h);
 }
 
-/* The conversion guard for tn's prefix. */
+/* The conversion guard for tn's prefix. After a release it counts only
+ * what came since the hold (the windows hold no earlier boundary). */
 static enum prob
 platform_guard(struct req *r, struct platform *p, const char *tn)
 {
@@ -262,7 +274,8 @@ platform_guard(struct req *r, struct platform *p, const char *tn)
 	long			 sent, done;
 
 	platform_prefix(r->cfg, tn, pfx);
-	if ((h = platform_hold(p, pfx)) != NULL && h->until > r->now)
+	h = platform_hold(p, pfx);
+	if (h != NULL && h->until > r->now)
 		return platform_held(r, p, h);
 	snprintf(k, sizeof(k), "gs:%s:%s", p->name, pfx);
 	if ((sent = limit_count(r, k, r->cfg->guard_window)) < 0)
@@ -270,9 +283,15 @@ platform_guard(struct req *r, struct platform *p, const char *tn)
 	snprintf(k, sizeof(k), "gd:%s:%s", p->name, pfx);
 	if ((done = limit_count(r, k, r->cfg->guard_window)) < 0)
 		return PROB_SERVER_INTERNAL;
+	if (h != NULL && h->until < 0 &&
+	    h->since + r->cfg->guard_window > r->now) {
+		sent = sent > (long)h->sent ? sent - (long)h->sent : 0;
+		done = done > (long)h->done ? done - (long)h->done : 0;
+	}
 	if (sent >= r->cfg->guard_min_sends &&
 	    done * 100 < sent * r->cfg->guard_min_rate)
-		return platform_trip(r, p, pfx, sent, done);
+		return platform_trip(r, p, platform_slot(r, p, h), pfx, sent,
+		    done);
 	return PROB_NONE;
 }
 

@@ -322,10 +322,12 @@ guard_admin(struct server *srv, int argc, char **argv)
 		    "PREFIX");
 	if (padm_load(srv, argc, argv, &p) != 0)
 		return 1;
+	/* Released: the guard counts afresh from what it had seen. */
 	for (i = 0; i < GUARD_HELD_MAX; i++)
-		if (p.held[i].until != 0 &&
+		if (p.held[i].until > 0 &&
 		    strcmp(p.held[i].prefix, argv[3]) == 0) {
-			memset(&p.held[i], 0, sizeof(p.held[i]));
+			p.held[i].until = -1;
+			p.held[i].since = time(NULL);
 			n++;
 		}
 	if (n == 0)

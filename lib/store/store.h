@@ -41,8 +41,11 @@ struct account {
  * limits and the prefixes its conversion guard holds. */
 enum platform_status { PLATFORM_ENABLED, PLATFORM_DISABLED, PLATFORM__MAX };
 
+/* A held prefix (until > 0), or one the operator released (until -1,
+ * since: the release): the guard then counts from the sends and proofs
+ * it had seen when it held it. until 0: a free slot. */
 struct guard_hold {
-	int64_t		 since, until;		/* until: 0 for a free slot */
+	int64_t		 since, until;
 	uint32_t	 sent, done;		/* when it was held */
 	char		 prefix[GUARD_PREFIX_MAX + 1];
 };
