@@ -58,6 +58,7 @@ static const struct {
 	{ L(guard_prefix_len, 1, GUARD_PREFIX_MAX) },
 	{ L(guard_hold, 60, 30 * 86400) },
 	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
+	{ S(relay_eab_kid) }, { S(relay_eab_key) },
 #undef S
 #undef L
 };

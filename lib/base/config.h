@@ -50,6 +50,8 @@ struct config {
 	char	 relay_cafile[PATH_LEN];	/* TLS trust for that server */
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */
 	char	 relay_db[PATH_LEN];
+	char	 relay_eab_kid[EAB_KID_MAX + 1];	/* the relay's platform */
+	char	 relay_eab_key[64];
 	char	 templates[PATH_LEN];
 };
 
