@@ -15,6 +15,7 @@
 #include "file.h"
 #include "log.h"
 #include "outbox.h"
+#include "platform_admin.h"
 #include "secret.h"
 #include "sms.h"
 #include "smstext.h"
@@ -34,6 +35,8 @@ static int	cmd_migrate(int, char **);
 static int	cmd_copy(int, char **);
 static int	cmd_reassigned(int, char **);
 static int	cmd_lineage(int, char **);
+static int	cmd_platform(int, char **);
+static int	cmd_guard(int, char **);
 
 static const struct {
 	const char	*name;
@@ -46,7 +49,8 @@ static const struct {
 	{ "sms-flush", cmd_flush, 1, "deliver queued SMS (cron-able)" },
 	{ "prune", cmd_prune, 1, "remove expired nonces, counters, orders, "
 	    "SMS (cron-able)" },
-	{ "stats", cmd_stats, 1, "count accounts, orders, SMS, certificates" },
+	{ "stats", cmd_stats, 1, "[--platform NAME [--days N]]: count "
+	    "accounts, orders, SMS, certificates" },
 	{ "backup", cmd_backup, 1, "DIR: copy the data folder into DIR "
 	    "(while running)" },
 	{ "revoke", cmd_revoke, 1, "SERIAL-HEX [--reason N]: revoke a "
@@ -59,6 +63,10 @@ static const struct {
 	    "FILE]: end proofs of reassigned numbers" },
 	{ "lineage", cmd_lineage, 1, "NUMBER: the number's certificates and "
 	    "what replaced them" },
+	{ "platform", cmd_platform, 1, "add|list|show|disable|enable|"
+	    "rotate-key [NAME]: platforms and their EAB keys" },
+	{ "guard", cmd_guard, 1, "list [NAME] | release NAME PREFIX: the "
+	    "conversion guard" },
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -379,7 +387,12 @@ cmd_stats(int argc, char **argv)
 	long	 revoked = 0;
 	int	 i, rc;
 
-	(void)argv;
+	if (argc == 3 && strcmp(argv[1], "--platform") == 0)
+		return platform_stats(&srv, argv[2], 7);
+	if (argc == 5 && strcmp(argv[1], "--platform") == 0 &&
+	    strcmp(argv[3], "--days") == 0 && atoi(argv[4]) > 0 &&
+	    atoi(argv[4]) <= PLATFORM_STATS_DAYS)
+		return platform_stats(&srv, argv[2], atoi(argv[4]));
 	if (argc != 1)
 		usage();
 	if (store_stats(srv.st, &accounts, orders, sms, &certs) != STORE_OK) {
@@ -787,6 +800,18 @@ cmd_lineage(int argc, char **argv)
 	if (n == 0)
 		printf("no certificates for +%s\n", tn);
 	return 0;
+}
+
+static int
+cmd_platform(int argc, char **argv)
+{
+	return platform_admin(&srv, argc, argv);
+}
+
+static int
+cmd_guard(int argc, char **argv)
+{
+	return guard_admin(&srv, argc, argv);
 }
 
 int

@@ -28,7 +28,7 @@ int		 acme_ca_init(struct server *);
  * transaction (STORE_EXISTS when it already was). */
 int		 cert_reason_ok(long);
 /* CRLReason privilegeWithdrawn (RFC 5280 5.3.1): the operator's report
- * that the certificate's number was reassigned (issue 15). */
+ * that the certificate's number was reassigned. */
 #define CRL_KEY_COMPROMISE	1
 #define CRL_PRIVILEGE_WITHDRAWN	9
 int		 cert_revoke(struct store *, struct cert *, int reason,
@@ -69,11 +69,11 @@ json_object	*order_json(const struct req *, const struct order *);
 json_object	*authz_json(const struct req *, const struct order *);
 json_object	*chall_json(const struct req *, const struct order *);
 /* The validity of the certificate finalize issues at now for the order
- * (PROTOCOL.md 3.7, issue 12): notBefore no earlier than now − 1 minute,
+ * (PROTOCOL.md 3.7): notBefore no earlier than now − 1 minute,
  * notAfter no later than notBefore + cert_max_days nor the validation +
  * cert_max_days; by default the lifetime of the order's profile, and
- * never beyond the validation + the profile's max_proof_seconds (issue
- * 15). -1 when nothing is left of the requested window. */
+ * never beyond the validation + the profile's max_proof_seconds.
+ * -1 when nothing is left of the requested window. */
 #define VALIDITY_SKEW	60
 int		 order_cert_times(const struct config *, const struct order *,
 		    time_t now, time_t *not_before, time_t *not_after);

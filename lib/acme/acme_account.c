@@ -7,6 +7,7 @@
 #include "crypt.h"
 #include "jws.h"
 #include "json.h"
+#include "platform.h"
 #include "ratelimit.h"
 
 /* 1 when s is a plain addr-spec: local@domain, nothing else. */
@@ -140,6 +141,8 @@ account_create(struct req *r, json_object *pl)
 	if (json_has(pl, "contact") && (p = contact_parse(r,
 	    json_object_object_get(pl, "contact"), a.contact,
 	    sizeof(a.contact))) != PROB_NONE)
+		return p;
+	if ((p = platform_bind(r, pl, a.platform)) != PROB_NONE)
 		return p;
 	if (crypt_id(a.id, sizeof(a.id)) == -1)
 		return PROB_SERVER_INTERNAL;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acme.h"
+#include "platform.h"
 #include "b64url.h"
 #include "json.h"
 #include "jwk.h"
@@ -57,7 +58,7 @@ finalize_csr(struct req *r, const struct order *o, unsigned char *csr,
 }
 
 /*
- * What finalize checks beyond readiness (issue 15): the order's profile
+ * What finalize checks beyond readiness: the order's profile
  * is still offered, and the authorization it reused (if any) is still
  * valid: deactivation, a key-compromise revocation or a reassignment
  * report since then ends the order, which is kept invalid.
@@ -132,7 +133,8 @@ finalize_issue(struct req *r, struct order *o, const unsigned char *csr,
 	o->status = ORDER_VALID;
 	r->durable = 1;
 	if (store_cert_put(r->st, &c) != STORE_OK ||
-	    store_order_put(r->st, o) != STORE_OK)
+	    store_order_put(r->st, o) != STORE_OK ||
+	    platform_note(r, PSTAT_CERTS) == -1)
 		return PROB_SERVER_INTERNAL;
 	return PROB_NONE;
 }
@@ -231,7 +233,7 @@ cert_authz_revoke(struct store *st, const char *id, int depth)
 }
 
 /* A key compromise, or the number's reassignment, ends the proof behind
- * the certificate too: its authorization is no longer reused (issue 15). */
+ * the certificate too: its authorization is no longer reused. */
 int
 cert_revoke(struct store *st, struct cert *c, int reason, time_t now)
 {

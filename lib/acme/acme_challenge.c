@@ -11,6 +11,7 @@
 #include "jws.h"
 #include "log.h"
 #include "outbox.h"
+#include "platform.h"
 #include "ratelimit.h"
 #include "sms.h"
 #include "smstext.h"
@@ -53,7 +54,7 @@ chall_code_mac(struct req *r, const struct order *o, const char *code,
 
 /* SMS limits against pumping (8.2.5, 11): checked, then counted. */
 static enum prob
-chall_limits(struct req *r, const struct order *o)
+chall_limits(struct req *r, const struct order *o, int own_share)
 {
 	char		 num[32], pfx[32], acct[32];
 	size_t		 len = strlen(o->tn);
@@ -73,15 +74,50 @@ chall_limits(struct req *r, const struct order *o)
 	    "SMS per account per day")) != PROB_NONE ||
 	    (p = limit_take(r, pfx, 3600, r->cfg->limit_prefix_hour,
 	    "SMS per number range per hour")) != PROB_NONE ||
-	    (p = limit_take(r, "g", 3600, r->cfg->limit_global_hour,
-	    "SMS of this service per hour")) != PROB_NONE)
+	    (!own_share && (p = limit_take(r, "g", 3600,
+	    r->cfg->limit_global_hour, "SMS of this service per hour")) !=
+	    PROB_NONE))
 		return p;
 	if (limit_add(r, num, 3600) || limit_add(r, num, 86400) ||
 	    limit_add(r, acct, 3600) || limit_add(r, acct, 86400) ||
 	    limit_add(r, pfx, 3600) ||
-	    limit_add(r, "g", 3600))
+	    limit_add(r, "g", 3600) || platform_sms_count(r, o->tn))
 		return PROB_SERVER_INTERNAL;
 	return PROB_NONE;
+}
+
+/* The platform's limits, then the service's; a refusal is noted. */
+static enum prob
+chall_allowed(struct req *r, const struct order *o)
+{
+	enum prob	 p;
+	int		 own_share;
+
+	if ((p = platform_sms_check(r, o->tn, &own_share)) == PROB_NONE)
+		p = chall_limits(r, o, own_share);
+	if (p == PROB_RATE_LIMITED)
+		platform_limited(r);
+	return p;
+}
+
+/* The text of code in the format of the signer's platform. */
+static int
+chall_text(struct req *r, const char *code, char *text, size_t size)
+{
+	struct platform	 p;
+	struct smsfmt	 f;
+	size_t		 i;
+
+	if (r->acct.platform[0] == '\0')
+		return smstext_render(r->cfg, code, text, size);
+	if (store_platform_get(r->st, r->acct.platform, &p) != STORE_OK)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.shown = p.shown;
+	f.origin = p.origin;
+	for (i = 0; i < p.nhashes && i < 3; i++)
+		f.hashes[i] = p.hashes[i];
+	return smstext_render_for(r->cfg, &f, code, text, size);
 }
 
 /* Draw a new code, keep its MAC, queue the SMS. */
@@ -93,7 +129,7 @@ chall_send(struct req *r, struct order *o)
 	enum prob	 p;
 	int		 rc, i;
 
-	if ((p = chall_limits(r, o)) != PROB_NONE)
+	if ((p = chall_allowed(r, o)) != PROB_NONE)
 		return p;
 	if ((v = crypt_uniform(1000000)) < 0)
 		return PROB_SERVER_INTERNAL;
@@ -101,7 +137,7 @@ chall_send(struct req *r, struct order *o)
 		code[i] = (char)('0' + v % 10);
 	code[CODE_DIGITS] = '\0';
 	rc = chall_code_mac(r, o, code, o->code_mac) == -1 ||
-	    smstext_render(r->cfg, code, text, sizeof(text)) == -1;
+	    chall_text(r, code, text, sizeof(text)) == -1;
 	explicit_bzero(code, sizeof(code));
 	if (rc == 0) {
 		o->chall = CHALL_PROCESSING;
@@ -158,7 +194,8 @@ chall_answer(struct req *r, struct order *o, const char *ka)
 		o->authz_expires = r->now + r->cfg->authz_hours * 3600;
 		o->status = ORDER_READY;
 		explicit_bzero(o->code_mac, sizeof(o->code_mac));
-		return store_order_put(r->st, o) == STORE_OK ? PROB_NONE :
+		return store_order_put(r->st, o) == STORE_OK &&
+		    platform_proof_done(r, o->tn) == 0 ? PROB_NONE :
 		    PROB_SERVER_INTERNAL;
 	}
 	/* The failed try counts although the answer is a problem. */

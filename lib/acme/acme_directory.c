@@ -49,7 +49,7 @@ acme_directory(struct req *r)
 		json_object_object_add(meta, "website",
 		    json_object_new_string(r->cfg->website));
 	json_object_object_add(meta, "externalAccountRequired",
-	    json_object_new_boolean(0));
+	    json_object_new_boolean(r->cfg->eab_required));
 	json_object_object_add(meta, "profiles", dir_profiles(r->cfg));
 	json_object_object_add(o, "meta", meta);
 	r->no_index = 1;

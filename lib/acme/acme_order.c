@@ -9,6 +9,7 @@
 #include "crypt.h"
 #include "json.h"
 #include "jws.h"
+#include "platform.h"
 #include "ratelimit.h"
 #include "tnauthlist.h"
 
@@ -269,6 +270,7 @@ acme_order_new(struct req *r)
 	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
 	    (p = order_profile(r, pl, &o)) != PROB_NONE ||
 	    (p = order_replaces(r, pl, &o)) != PROB_NONE ||
+	    (p = platform_order(r, o.tn)) != PROB_NONE ||
 	    (p = order_validity(r, pl, &o)) != PROB_NONE ||
 	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
 	    "orders per account")) != PROB_NONE)

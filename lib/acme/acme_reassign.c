@@ -1,4 +1,4 @@
-/* Reassigned numbers (issue 15): when the operator learns that numbers
+/* Reassigned numbers: when the operator learns that numbers
  * changed hands, the certificates and authorizations that rest on
  * proofs made before then end. And the lineage of a number's
  * certificates, for the operator. Outside request paths. */

@@ -48,6 +48,18 @@ limit_take(struct req *r, const char *key, long window, long max,
 	    "any %s); retry in %ld s", what, max, limit_span(window), retry);
 }
 
+long
+limit_count(struct req *r, const char *key, long window)
+{
+	struct window	 w;
+	char		 k[128];
+	long		 retry;
+
+	if (limit_load(r, key, window, k, sizeof(k), &w) == -1)
+		return -1;
+	return window_sum(&w, (int64_t)r->now, window, 1L << 30, &retry);
+}
+
 int
 limit_add(struct req *r, const char *key, long window)
 {

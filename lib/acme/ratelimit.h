@@ -10,6 +10,8 @@ struct req;
  * seconds from one minute to 45 days. */
 enum prob	 limit_take(struct req *, const char *key, long window,
 		    long max, const char *what);
+/* The events of key's window ending at the request's time, or -1. */
+long		 limit_count(struct req *, const char *key, long window);
 /* Count one event under key at the request's time. */
 int		 limit_add(struct req *, const char *key, long window);
 /* The limits on new accounts (per client address, and in all): count 0

@@ -91,5 +91,19 @@
 #define TEMPLATE_VARS_MAX	40		/* values given to one render */
 #define TEMPLATE_NAME_MAX	32		/* a {{name}} */
 #define TEMPLATE_DEPTH		8		/* nested {{#sections}} */
+/* Platforms: the parties whose accounts order, bound by EAB. */
+#define PLATFORM_NAME_MAX	32		/* [a-z0-9-] */
+#define PLATFORM_SHOWN_MAX	40		/* {platform} in its texts */
+#define PLATFORM_ORIGIN_MAX	100		/* WebOTP host */
+#define PLATFORM_HASHES_MAX	3		/* Android app hashes */
+#define APP_HASH_LEN		11		/* SMS Retriever hash */
+#define PLATFORM_PREFIXES_MAX	8		/* allowed number prefixes */
+#define PLATFORMS_MAX		64		/* platforms looked at */
+#define GUARD_HELD_MAX		16		/* held prefixes per platform */
+#define GUARD_PREFIX_MAX	8		/* digits of a guarded prefix */
+#define EAB_KEY_LEN		32		/* HMAC key octets (HS256) */
+#define EAB_SEALED_MAX		(EAB_KEY_LEN + 32)
+#define EAB_KID_MAX		64		/* a kid we look at */
+#define PLATFORM_STATS_DAYS	35		/* days of per-platform counts */
 
 #endif

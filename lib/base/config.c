@@ -51,10 +51,18 @@ static const struct {
 	{ L(limit_new_accounts_addr_hour, 1, 1000000) },
 	{ L(limit_new_accounts_addr_day, 1, 1000000) },
 	{ L(limit_new_accounts_hour, 1, 100000000) },
+	/* Platforms. */
+	{ S(external_account_required) },
+	{ L(guard_window, 3600, 30 * 86400) },
+	{ L(guard_min_sends, 1, 1000000) },
+	{ L(guard_min_rate, 0, 100) },
+	{ L(guard_prefix_len, 1, GUARD_PREFIX_MAX) },
+	{ L(guard_hold, 60, 30 * 86400) },
 	{ S(relay_directory) }, { S(relay_cafile) }, { S(relay_key) }, { S(relay_db) }, { S(templates) },
 	/* The client address behind proxies (config_proxies). */
 	{ "trusted_proxies", C_PROXIES, 0, 0, 0, 0 }, { S(proxy_header) },
 	{ "profiles", C_PROFILES, 0, 0, 0, 0 }, { S(default_profile) },
+	{ S(relay_eab_kid) }, { S(relay_eab_key) },
 #undef S
 #undef L
 };
@@ -108,6 +116,35 @@ config_defaults(struct config *c)
 	c->limit_new_accounts_addr_day = 30;
 	c->limit_new_accounts_hour = 300;
 	strcpy(c->templates, TEMPLATE_DIR);
+	/* Platforms: see idprover.conf(5) for the reasoning. */
+	strcpy(c->external_account_required, "auto");
+	c->guard_window = 86400;
+	c->guard_min_sends = 30;
+	c->guard_min_rate = 20;
+	c->guard_prefix_len = 6;
+	c->guard_hold = 86400;
+}
+
+/* Binding is required with "yes", and with "auto" when texts cost money:
+ * any gateway but the file of make run. */
+static int
+config_eab(struct config *c, char *err, size_t errsz)
+{
+	const char	*v = c->external_account_required;
+
+	if (strcmp(v, "yes") == 0)
+		c->eab_required = 1;
+	else if (strcmp(v, "no") == 0)
+		c->eab_required = 0;
+	else if (strcmp(v, "auto") == 0)
+		c->eab_required = strncmp(c->sms_gateway, "file:", 5) != 0;
+	else
+		return config_err(err, errsz, "external_account_required: "
+		    "must be \"auto\", \"yes\" or \"no\"");
+	if (c->guard_window % 60 != 0)
+		return config_err(err, errsz, "guard_window: must be a "
+		    "multiple of 60 seconds");
+	return 0;
 }
 
 static int
@@ -534,6 +571,8 @@ config_check(struct config *c, char *err, size_t errsz)
 	if (strstr(c->sms_template, "{code}") == NULL)
 		return config_err(err, errsz, "sms_template: must contain "
 		    "{code}");
+	if (config_eab(c, err, errsz) == -1)
+		return -1;
 	if (config_derive(c->db_dir, sizeof(c->db_dir), c->data_dir, "db") ||
 	    config_derive(c->ca_key, sizeof(c->ca_key), c->data_dir,
 	    "ca/ca.key") ||

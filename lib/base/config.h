@@ -17,7 +17,7 @@
 
 /*
  * A certificate profile (draft-ietf-acme-profiles): what an order under
- * it gets. The freshness policy of issue 15: a certificate lives
+ * it gets. The freshness policy: a certificate lives
  * cert_days, at most max_proof_seconds after the proof of the number
  * behind it (the renewal window comes earlier when the proof grows
  * older than that), and a valid authorization younger than
@@ -65,10 +65,18 @@ struct config {
 	long	 limit_account_day;
 	long	 limit_new_accounts_addr_hour, limit_new_accounts_addr_day;
 	long	 limit_new_accounts_hour;
+	/* Platforms: external account binding "auto", "yes" or
+	 * "no", resolved into eab_required; the conversion guard. */
+	char	 external_account_required[8];
+	int	 eab_required;
+	long	 guard_window, guard_min_sends, guard_min_rate;
+	long	 guard_prefix_len, guard_hold;
 	char	 relay_directory[URL_MAX];	/* the ACME server it uses */
 	char	 relay_cafile[PATH_LEN];	/* TLS trust for that server */
 	char	 relay_key[PATH_LEN];	/* the relay's ACME account key */
 	char	 relay_db[PATH_LEN];
+	char	 relay_eab_kid[EAB_KID_MAX + 1];	/* the relay's platform */
+	char	 relay_eab_key[64];
 	char	 templates[PATH_LEN];
 	/* The client address behind a TLS-terminating proxy (the relay). */
 	struct cidr	 proxies[PROXIES_MAX];	/* trusted_proxies */

@@ -263,6 +263,61 @@ acmec_set_kid(struct acmec *c, const char *url)
  */
 
 int
+acmec_set_eab(struct acmec *c, const char *kid, const char *key64)
+{
+	if (strlen(kid) == 0 || strlen(kid) > EAB_KID_MAX ||
+	    strlen(key64) != B64URL_LEN(EAB_KEY_LEN) || b64url_decode(key64,
+	    strlen(key64), c->eab_key, sizeof(c->eab_key)) != EAB_KEY_LEN)
+		return -1;
+	strcpy(c->eab_kid, kid);
+	return 0;
+}
+
+/* The binding: an HS256 JWS over the account's JWK (RFC 8555 7.3.4). */
+static json_object *
+acmec_eab(struct acmec *c)
+{
+	json_object	*h, *o = NULL;
+	unsigned char	 mac[SHA256_LEN];
+	char		*prot = NULL, *pl = NULL, *in = NULL, sig[64];
+	const char	*ht, *jwk = signer_jwk(c->key);
+	size_t		 n;
+
+	h = json_object_new_object();
+	jadd(h, "alg", json_object_new_string("HS256"));
+	jadd(h, "kid", json_object_new_string(c->eab_kid));
+	jadd(h, "url", json_object_new_string(c->dir.account));
+	ht = json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	prot = malloc(B64URL_LEN(strlen(ht)) + 1);
+	pl = malloc(B64URL_LEN(strlen(jwk)) + 1);
+	if (prot == NULL || pl == NULL)
+		goto out;
+	b64url_encode((const unsigned char *)ht, strlen(ht), prot,
+	    B64URL_LEN(strlen(ht)) + 1);
+	b64url_encode((const unsigned char *)jwk, strlen(jwk), pl,
+	    B64URL_LEN(strlen(jwk)) + 1);
+	n = strlen(prot) + 1 + strlen(pl) + 1;
+	if ((in = malloc(n)) == NULL)
+		goto out;
+	snprintf(in, n, "%s.%s", prot, pl);
+	if (crypt_hmac(c->eab_key, sizeof(c->eab_key), in, strlen(in),
+	    mac) == -1)
+		goto out;
+	b64url_encode(mac, sizeof(mac), sig, sizeof(sig));
+	o = json_object_new_object();
+	jadd(o, "protected", json_object_new_string(prot));
+	jadd(o, "payload", json_object_new_string(pl));
+	jadd(o, "signature", json_object_new_string(sig));
+out:
+	json_object_put(h);
+	free(prot);
+	free(pl);
+	free(in);
+	return o;
+}
+
+int
 acmec_account(struct acmec *c, const char *contact, int only_existing,
     char *url, size_t urlsz)
 {
@@ -283,6 +338,8 @@ acmec_account(struct acmec *c, const char *contact, int only_existing,
 	if (only_existing)
 		bad |= jadd(p, "onlyReturnExisting",
 		    json_object_new_boolean(1));
+	if (!only_existing && c->eab_kid[0] != '\0')
+		bad |= jadd(p, "externalAccountBinding", acmec_eab(c));
 	if (!bad)
 		txt = jtext(p);
 	json_object_put(p);

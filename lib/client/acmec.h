@@ -39,6 +39,9 @@ const char	*acmec_link(const struct acmec *, const char *rel);
 
 /* newAccount: creates or finds the account of the key; sets the kid.
  * contact may be NULL; only_existing sets onlyReturnExisting. */
+/* Bind the account acmec_account creates to an external account (RFC
+ * 8555 7.3.4): key id and the base64url HMAC key. -1 when malformed. */
+int	acmec_set_eab(struct acmec *, const char *kid, const char *key64);
 int	acmec_account(struct acmec *, const char *contact, int only_existing,
 	    char *url, size_t urlsz);
 /* Use an account URL known from before as the kid. */

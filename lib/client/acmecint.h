@@ -82,6 +82,8 @@ struct acmec {
 	struct acmec_resp	 resp;
 	struct acmec_problem	 prob;
 	char			 curlerr[CURL_ERROR_SIZE];
+	char			 eab_kid[EAB_KID_MAX + 1]; /* "": none */
+	unsigned char		 eab_key[EAB_KEY_LEN];
 };
 
 /* libcurl's write callback: collect at most ACMEC_BODY_MAX octets. */

@@ -34,6 +34,11 @@ flow_acme(struct relay *rl)
 		log_err("%s: %s", __func__, err);
 		return NULL;
 	}
+	/* The relay is one platform: its account is bound to it. */
+	if (rl->cfg->relay_eab_kid[0] != '\0' && acmec_set_eab(rl->acme,
+	    rl->cfg->relay_eab_kid, rl->cfg->relay_eab_key) == -1)
+		log_err("%s: relay_eab_kid/relay_eab_key: not a key id and a "
+		    "base64url key of 32 octets", __func__);
 	if (acmec_account(rl->acme, NULL, 0, url, sizeof(url)) == -1) {
 		log_err("%s: newAccount: %s %s", __func__,
 		    acmec_problem(rl->acme)->type,

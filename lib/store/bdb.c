@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
@@ -22,25 +23,26 @@
 #include "store.h"
 
 #define RECORD_VERSION	1
-#define ORDER_VERSION	2	/* profile, replaces and proof (issue 15) */
+#define ORDER_VERSION	2	/* profile, replaces and proof */
 /* The size of a version 1 order: the struct up to its detail member,
  * rounded up to the struct's alignment, as the compiler laid it out. */
 #define ORDER_V1_SIZE	((offsetof(struct order, detail) + DETAIL_MAX + \
 	_Alignof(struct order) - 1) / _Alignof(struct order) * \
 	_Alignof(struct order))
 #define REPLACED_PREFIX	"replaced/"	/* meta keys: cert id -> order id */
+#define ACCOUNT_VERSION	2	/* version 2 added the platform */
 #define CHECKPOINT_EVERY 64	/* commits of a process between checks */
 #define CHECKPOINT_MIN	5	/* minutes between checkpoints */
 
 enum dbname { DB_ACCOUNTS, DB_KEYS, DB_ORDERS, DB_ACCT_ORDERS, DB_CERTS,
 	DB_SERIALS, DB_REVOKED, DB_NONCES, DB_OUTBOX, DB_COUNTERS, DB_META,
-	DB_DUE, DB__MAX };
+	DB_DUE, DB_PLATFORMS, DB__MAX };
 
 /* The CA's databases; acct_orders holds sorted duplicates. */
 static const char *const ca_files[DB__MAX] = {
 	"accounts.db", "keys.db", "orders.db", "acct_orders.db", "certs.db",
 	"serials.db", "revoked.db", "nonces.db", "outbox.db", "counters.db",
-	"meta.db", "due.db",
+	"meta.db", "due.db", "platforms.db",
 };
 
 struct store {
@@ -172,8 +174,10 @@ store_open_dbs(struct store *st, int create)
 		    (rc = st->db[i]->set_flags(st->db[i], DB_DUP |
 		    DB_DUPSORT)) != 0)
 			goto err;
+		/* platforms.db is newer than some environments. */
 		if ((rc = st->db[i]->open(st->db[i], txn, st->files[i], NULL,
-		    DB_BTREE, create ? DB_CREATE : 0, 0600)) != 0)
+		    DB_BTREE, create || (st->files == ca_files &&
+		    i == DB_PLATFORMS) ? DB_CREATE : 0, 0600)) != 0)
 			goto err;
 	}
 	return txn->commit(txn, 0) == 0 ? 0 : -1;
@@ -529,9 +533,30 @@ store_terminated(const char *s, size_t n)
 static int
 store_account_ok(const struct account *a)
 {
-	return a->version == RECORD_VERSION && a->status < ACCT__MAX &&
+	return a->version == ACCOUNT_VERSION && a->status < ACCT__MAX &&
 	    TERMINATED(a, id) && TERMINATED(a, thumb) && TERMINATED(a, key) &&
-	    TERMINATED(a, contact);
+	    TERMINATED(a, contact) && TERMINATED(a, platform);
+}
+
+static int
+store_platform_ok(const struct platform *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < PLATFORM_HASHES_MAX; i++)
+		if (!TERMINATED(p, hashes[i]))
+			return 0;
+	for (i = 0; i < PLATFORM_PREFIXES_MAX; i++)
+		if (!TERMINATED(p, prefixes[i]))
+			return 0;
+	for (i = 0; i < GUARD_HELD_MAX; i++)
+		if (!TERMINATED(p, held[i].prefix))
+			return 0;
+	return p->version == RECORD_VERSION && p->status < PLATFORM__MAX &&
+	    p->nhashes <= PLATFORM_HASHES_MAX &&
+	    p->nprefixes <= PLATFORM_PREFIXES_MAX && TERMINATED(p, name) &&
+	    TERMINATED(p, shown) && TERMINATED(p, origin) &&
+	    TERMINATED(p, kid) && p->sealedlen <= sizeof(p->sealed);
 }
 
 static int
@@ -547,7 +572,7 @@ store_order_ok(const struct order *o)
 
 /*
  * An order as stored, vlen octets at v: version 2, or version 1 (the
- * record of the code before issue 15, shorter: it reads as version 2
+ * record of the code before version 2, shorter: it reads as version 2
  * with no profile, replacement or reused proof). 0, or -1 when it is
  * neither.
  */
@@ -603,11 +628,31 @@ store_record(struct store *st, enum dbname d, const char *id, void *rec,
 	return rc;
 }
 
+/* The size of a version 1 account record: the fields before platform,
+ * padded as the struct was. */
+#define ACCOUNT_V1_SIZE	((offsetof(struct account, platform) + 7) & ~(size_t)7)
+
 static int
 bdb_account_get(struct store *st, const char *id, struct account *a)
 {
-	return store_record(st, DB_ACCOUNTS, id, a, sizeof(*a),
-	    (int (*)(const void *))store_account_ok);
+	size_t	 got, off = offsetof(struct account, platform);
+	int	 rc;
+
+	rc = store_get(st, DB_ACCOUNTS, id, strlen(id), a, sizeof(*a), &got);
+	if (rc != STORE_OK)
+		return rc;
+	/* A version 1 record: the same fields, without the platform. */
+	if (got == ACCOUNT_V1_SIZE && a->version == RECORD_VERSION) {
+		memset((char *)a + off, 0, sizeof(*a) - off);
+		a->version = ACCOUNT_VERSION;
+	} else if (got != sizeof(*a))
+		a->version = 0;
+	if (!store_account_ok(a)) {
+		log_err("%s: %s: corrupt record", __func__, id);
+		st->failed = 1;
+		return STORE_ERR;
+	}
+	return STORE_OK;
 }
 
 static int
@@ -615,7 +660,7 @@ bdb_account_put(struct store *st, const struct account *a)
 {
 	struct account	 r = *a;
 
-	r.version = RECORD_VERSION;
+	r.version = ACCOUNT_VERSION;
 	return store_put(st, DB_ACCOUNTS, r.id, strlen(r.id), &r, sizeof(r),
 	    0);
 }
@@ -1656,6 +1701,60 @@ bdb_load(struct store *st, const struct store_rec *r)
 	}
 }
 
+static int
+bdb_platform_get(struct store *st, const char *name, struct platform *p)
+{
+	return store_record(st, DB_PLATFORMS, name, p, sizeof(*p),
+	    (int (*)(const void *))store_platform_ok);
+}
+
+static int
+bdb_platform_put(struct store *st, const struct platform *p)
+{
+	struct platform	 r = *p;
+
+	r.version = RECORD_VERSION;
+	return store_put(st, DB_PLATFORMS, r.name, strlen(r.name), &r,
+	    sizeof(r), 0);
+}
+
+struct platform_walk {
+	int	(*fn)(void *, const struct platform *);
+	void	*arg;
+	int	 n;
+};
+
+static int
+store_platform_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct platform_walk	*w = arg;
+	struct platform		 p;
+
+	(void)key;
+	if (data->size != sizeof(p)) {
+		st->failed = 1;
+		return -1;
+	}
+	memcpy(&p, data->data, sizeof(p));
+	if (!store_platform_ok(&p)) {
+		log_err("store_platforms: corrupt record");
+		st->failed = 1;
+		return -1;
+	}
+	if (w->n++ >= PLATFORMS_MAX)
+		return -1;
+	return w->fn(w->arg, &p) == 0 ? -1 : 0;
+}
+
+static int
+bdb_platforms(struct store *st, int (*fn)(void *, const struct platform *),
+    void *arg)
+{
+	struct platform_walk	 w = { fn, arg, 0 };
+
+	return store_walk(st, DB_PLATFORMS, store_platform_one, &w);
+}
+
 /* The Berkeley DB engine behind store.h. */
 static const struct store_engine bdb_engine = {
 	.name = "bdb",
@@ -1701,6 +1800,9 @@ static const struct store_engine bdb_engine = {
 	.replace = bdb_replace,
 	.replaced_by = bdb_replaced_by,
 	.panicked = bdb_panicked,
+	.platform_get = bdb_platform_get,
+	.platform_put = bdb_platform_put,
+	.platforms = bdb_platforms,
 	.prune = bdb_prune,
 	.reopen = bdb_reopen,
 	.retry = bdb_retry,

@@ -73,6 +73,11 @@ struct store_engine {
 	int	(*replaced_by)(struct store *st, const char *cert,
 		    char *order);
 	int	(*panicked)(const struct store *st);
+	int	(*platform_get)(struct store *st, const char *name,
+		    struct platform *p);
+	int	(*platform_put)(struct store *st, const struct platform *p);
+	int	(*platforms)(struct store *st, int (*fn)(void *,
+		    const struct platform *), void *arg);
 	int	(*prune)(struct store *st, int64_t now, long *removed);
 	int	(*reopen)(struct store **stp);
 	int	(*retry)(const struct store *st);

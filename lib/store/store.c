@@ -476,3 +476,22 @@ store_rec_digest(const struct store_rec *r, unsigned char out[32])
 	buf_free(&b);
 	return rc;
 }
+
+int
+store_platform_get(struct store *st, const char *name, struct platform *p)
+{
+	return store_engine_of(st)->platform_get(st, name, p);
+}
+
+int
+store_platform_put(struct store *st, const struct platform *p)
+{
+	return store_engine_of(st)->platform_put(st, p);
+}
+
+int
+store_platforms(struct store *st, int (*fn)(void *, const struct platform *),
+    void *arg)
+{
+	return store_engine_of(st)->platforms(st, fn, arg);
+}

@@ -31,6 +31,41 @@ struct account {
 	char		 thumb[THUMB_LEN + 1];
 	char		 key[JWK_JSON_MAX];	/* canonical JWK */
 	char		 contact[CONTACT_JSON_MAX]; /* JSON array or "" */
+	/* Version 2: the platform whose external account
+	 * binding created the account, "" for none. A version 1 record
+	 * (without it) loads with "". */
+	char		 platform[PLATFORM_NAME_MAX + 1];
+};
+
+/* A platform: a party whose accounts are bound to it by
+ * external account binding (RFC 8555 7.3.4), with its SMS format, its
+ * limits and the prefixes its conversion guard holds. */
+enum platform_status { PLATFORM_ENABLED, PLATFORM_DISABLED, PLATFORM__MAX };
+
+/* A held prefix (until > 0), or one the operator released (until -1,
+ * since: the release): the guard then counts from the sends and proofs
+ * it had seen when it held it. until 0: a free slot. */
+struct guard_hold {
+	int64_t		 since, until;
+	uint32_t	 sent, done;		/* when it was held */
+	char		 prefix[GUARD_PREFIX_MAX + 1];
+};
+
+struct platform {
+	uint32_t	 version;
+	uint8_t		 status;		/* enum platform_status */
+	uint8_t		 nhashes, nprefixes;
+	int64_t		 created, rotated;
+	int64_t		 sms_hour, sms_day;	/* 0: no own budget */
+	char		 name[PLATFORM_NAME_MAX + 1];
+	char		 shown[PLATFORM_SHOWN_MAX + 1];
+	char		 origin[PLATFORM_ORIGIN_MAX + 1]; /* "" : none */
+	char		 hashes[PLATFORM_HASHES_MAX][APP_HASH_LEN + 1];
+	char		 prefixes[PLATFORM_PREFIXES_MAX][TN_MAX + 1];
+	char		 kid[ID_LEN + 1];	/* the EAB key id */
+	uint32_t	 sealedlen;		/* the HMAC key, sealed */
+	unsigned char	 sealed[EAB_SEALED_MAX];
+	struct guard_hold held[GUARD_HELD_MAX];
 };
 
 /* An order with its one authorization and its one challenge: the
@@ -55,7 +90,7 @@ struct order {
 	char		 token[TOKEN_LEN + 1];
 	unsigned char	 code_mac[32];		/* HMAC of the expected digest */
 	char		 detail[DETAIL_MAX];	/* error detail */
-	/* Version 2 (issue 15); a version 1 record reads with these "". */
+	/* Version 2; a version 1 record reads with these "". */
 	char		 profile[PROFILE_NAME_MAX + 1];	/* "": the default */
 	char		 replaces[ID_LEN + 1];	/* the certificate (its order's
 						   id) this order replaces */
@@ -171,6 +206,15 @@ int	 store_serial_get(struct store *, const unsigned char *serial,
 /* Every revoked certificate, for the CRL. */
 int	 store_revoked(struct store *, int (*fn)(void *, const struct cert *),
 	    void *arg);
+
+/* Platforms: one record per platform, by name. */
+int	 store_platform_get(struct store *, const char *name,
+	    struct platform *);
+int	 store_platform_put(struct store *, const struct platform *);
+/* Every platform in name order (up to PLATFORMS_MAX): fn returns 0 to
+ * stop. In a transaction or outside any. */
+int	 store_platforms(struct store *, int (*fn)(void *,
+	    const struct platform *), void *arg);
 
 /* Mark a nonce (raw octets) used until expires: STORE_EXISTS if it was. */
 int	 store_nonce_use(struct store *, const unsigned char *, size_t,

@@ -12,6 +12,10 @@
  *   NODE_CSR           PEM CSR (EC P-256) with the TNAuthList extension
  *   NODE_CSR_KEY       its private key (PEM)
  *   NODE_OUT           where the PEM chain is written
+ *   NODE_EAB           optional "KID HMAC-KEY": newAccount binds the
+ *                      account to that platform (externalAccountBinding)
+ *   NODE_SMS_API       optional: read the SMS from the SMSC simulator's
+ *                      control API instead of IDP_SMS_LOG
  * Prints TAP lines "ok N - name" / "not ok N - name"; exit 1 on failure.
  */
 const acme = require('acme-client');
@@ -67,7 +71,26 @@ function thumbprint(jwk) {
     return b64u(sha256(JSON.stringify(canon)));
 }
 
+let smsApiMessages = [];
+
+async function smsApiPoll() {
+    const api = process.env.NODE_SMS_API;
+    if (!api) return;
+    const body = await new Promise((resolve, reject) => {
+        require('http').get(`${api}/messages`, (res) => {
+            let b = '';
+            res.on('data', (c) => { b += c; });
+            res.on('end', () => resolve(b));
+        }).on('error', reject);
+    });
+    smsApiMessages = JSON.parse(body);
+}
+
 function smsLines(number) {
+    if (process.env.NODE_SMS_API) {
+        return smsApiMessages.filter((m) => String(m.to).replace(/^\+/, '')
+            === number);
+    }
     let text = '';
     try {
         text = fs.readFileSync(smsLog, 'utf8');
@@ -82,6 +105,7 @@ function smsLines(number) {
 async function waitCode(number, seen, ms) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
+        await smsApiPoll();
         const msgs = smsLines(number);
         if (msgs.length > seen) {
             const codes = String(msgs[msgs.length - 1].text)
@@ -99,9 +123,12 @@ async function main() {
     acme.axios.defaults.proxy = false;
 
     const accountKey = await acme.crypto.createPrivateEcdsaKey('P-256');
+    const eab = process.env.NODE_EAB ? process.env.NODE_EAB.split(' ') : null;
     const client = new acme.Client({
         directoryUrl, accountKey, backoffMin: 100, backoffMax: 1000,
         backoffAttempts: 10,
+        externalAccountBinding: eab ? { kid: eab[0], hmacKey: eab[1] }
+            : undefined,
     });
 
     /* Account. */
@@ -135,6 +162,7 @@ async function main() {
         chall.token);
 
     /* Step 1: {} (acme-client's completeChallenge sends exactly that). */
+    await smsApiPoll();
     const seen = smsLines(tn).length;
     const c1 = await client.completeChallenge(chall);
     ok(c1.status === 'processing', 'challenge {}: processing', c1);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The checks of test_renewal.sh that speak ACME (issue 15): renewal
+"""The checks of test_renewal.sh that speak ACME: renewal
 information (RFC 9773), profiles, authorization reuse, replaces and
 alreadyReplaced under a race, reassigned numbers. python3-acme makes the
 accounts; requests it cannot shape (profile, replaces, renewalInfo) go

@@ -54,7 +54,7 @@ idpa_programs_user() {	# label
 
 # A URL with %00: Apache refuses it (404) before any program; its error
 # document, the directory program, answers with a problem document and a
-# Replay-Nonce, whatever the method (issue 12).
+# Replay-Nonce, whatever the method.
 idpa_nul_path_check() {	# label
 	local p m out
 	for p in /acme/order/%00abc /acme/acct/%00 /acme/directory%00; do

@@ -1,4 +1,4 @@
-"""A refused request changes nothing (issue 12), through a real lighttpd.
+"""A refused request changes nothing, through a real lighttpd.
 
 For every resource that takes a POST, a request the server refuses gets an
 RFC 7807 problem document with the right ACME type and a fresh Replay-Nonce,

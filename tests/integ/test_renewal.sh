@@ -1,5 +1,5 @@
 #!/bin/bash
-# Proofs that stay fresh (issue 15), through the real server: renewal
+# Proofs that stay fresh, through the real server: renewal
 # information (RFC 9773) with its window for fresh, ageing, revoked and
 # reassigned certificates; profiles (every rule, and finalize under a
 # profile the operator removed: the server restarts with a config

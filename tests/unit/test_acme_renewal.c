@@ -1,6 +1,6 @@
 /* Unit tests of the ARI certID parser and the renewal window
  * (lib/acme/acme_renewal.c), and of a profile's freshness policy in
- * order_cert_times (issue 15). */
+ * order_cert_times. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

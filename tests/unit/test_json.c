@@ -535,7 +535,7 @@ test_get_int_bounds(void **state)
 		fail_msg("%d json_get_int cases wrong", bad);
 }
 
-/* Strings are whole (issue 12): a NUL cuts a C string short, so a
+/* Strings are whole: a NUL cuts a C string short, so a
  * string holding one is refused by every getter; control characters too,
  * unless JSON_CTRL lets them (not NUL) through. The length is the whole. */
 static void

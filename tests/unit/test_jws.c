@@ -678,11 +678,11 @@ static const struct hcase header_cases[] = {
 	{ "inner-alg-HS256", "{\"alg\":\"HS256\",\"jwk\":" P256_JWK ","
 	    "\"url\":\"" BASE "/key-change\"}", "{}", JWS_INNER,
 	    PROB_BAD_SIGNATURE_ALGORITHM },
-	/* RFC 8555 7.3.5: malformed, not unauthorized (issue 12). */
+	/* RFC 8555 7.3.5: malformed, not unauthorized. */
 	{ "inner-no-url", "{\"alg\":\"ES256\",\"jwk\":" P256_JWK "}", "{}",
 	    JWS_INNER, PROB_MALFORMED },
 	/* Strings are whole: a NUL or a control character is malformed
-	 * (issue 12), never cut short or taken for what precedes it. */
+	 *, never cut short or taken for what precedes it. */
 	{ "kid-nul", "{\"alg\":\"EdDSA\",\"kid\":\"" ACCT1 "\\u0000junk\","
 	    "\"nonce\":\"" NONCE "\",\"url\":\"" BASE "/new-order\"}", "{}",
 	    JWS_OUTER, PROB_MALFORMED },
@@ -741,7 +741,7 @@ test_header_cases(void **state)
 		fail_msg("%d header cases wrong", bad);
 }
 
-/* A long kid is refused as too long, not as "not base64url" (issue 12):
+/* A long kid is refused as too long, not as "not base64url":
  * 2,000 octets (inside the header cap) and 10 KB (past it). */
 static void
 test_long_kid(void **state)

@@ -252,7 +252,7 @@ test_abort(void **state)
 	assert_int_equal(use(f, &f->srv, n, NOW), PROB_BAD_NONCE);
 }
 
-/* 128 random bits (issue 12): each of the 16 octets after the time
+/* 128 random bits: each of the 16 octets after the time
  * varies between nonces of one second; the time octets do not. */
 static void
 test_random_bits(void **state)

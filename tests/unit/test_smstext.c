@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <regex.h>
 
 #include "bounds.h"
 #include "config.h"
@@ -301,6 +302,198 @@ test_render_small(void **state)
 	assert_string_equal(out, "Code 123456 for Chat\n\n@h #123456");
 }
 
+/* The WICG "Origin-bound one-time codes delivered via SMS" format: the
+ * last line is "@" host " #" code, the code without whitespace or '#'.
+ * Returns 1 and the host and code when the text ends so. */
+static int
+webotp_parse(const char *text, char *host, size_t hsz, char *code,
+    size_t csz)
+{
+	const char	*last = strrchr(text, '\n'), *sp;
+	size_t		 n;
+
+	last = last == NULL ? text : last + 1;
+	if (last[0] != '@' || (sp = strstr(last, " #")) == NULL)
+		return 0;
+	n = (size_t)(sp - last - 1);
+	if (n == 0 || n >= hsz || strspn(last + 1, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != n)
+		return 0;
+	memcpy(host, last + 1, n);
+	host[n] = '\0';
+	sp += 2;
+	n = strlen(sp);
+	if (n == 0 || n >= csz || strcspn(sp, "# \t\r\n") != n)
+		return 0;
+	memcpy(code, sp, n + 1);
+	return 1;
+}
+
+/* Chromium's pattern (content/browser/sms/sms_parser.cc, kOtpFormatRegex
+ * "(?:^|\s)@([a-zA-Z0-9.-]+) #([^#\s]+)"), as POSIX ERE, anchored at the
+ * end as the specification's last line is. */
+static int
+webotp_chromium(const char *text, char *host, char *code)
+{
+	regex_t		 re;
+	regmatch_t	 m[4];
+	int		 rc;
+
+	assert_int_equal(regcomp(&re, "(^|[[:space:]])@([a-zA-Z0-9.-]+) "
+	    "#([^#[:space:]]+)$", REG_EXTENDED), 0);
+	rc = regexec(&re, text, 4, m, 0);
+	if (rc == 0) {
+		snprintf(host, 128, "%.*s", (int)(m[2].rm_eo - m[2].rm_so),
+		    text + m[2].rm_so);
+		snprintf(code, 32, "%.*s", (int)(m[3].rm_eo - m[3].rm_so),
+		    text + m[3].rm_so);
+	}
+	regfree(&re);
+	return rc == 0;
+}
+
+/* The SMS Retriever rules (Android): the message is at most 140 octets
+ * (one SMS: 160 GSM-7 septets or 70 UCS-2 characters, which sms_fits
+ * checks), holds the one-time code, and holds the app's 11-character
+ * hash as a word of its own. */
+static int
+retriever_ok(const char *text, const char *hash, const char *code)
+{
+	const char	*p = text;
+	size_t		 n;
+	int		 ucs2, found = 0;
+
+	if (!sms_fits(text, &ucs2) || strstr(text, code) == NULL)
+		return 0;
+	while (*p != '\0') {
+		n = strcspn(p, " \n");
+		if (n == APP_HASH_LEN && strncmp(p, hash, n) == 0)
+			found = 1;
+		p += n + (p[n] != '\0');
+	}
+	return found;
+}
+
+/* A platform's name, app hashes and WebOTP origin, each where
+ * the handset looks for it; the text still one SMS. */
+static void
+test_platform_format(void **state)
+{
+	struct config	 c;
+	struct smsfmt	 f;
+	char		 out[SMS_TEXT_MAX], host[128], code[32], err[256];
+	const char	*nl;
+	int		 ucs2;
+
+	(void)state;
+	defaults(&c);
+	memset(&f, 0, sizeof(f));
+	f.shown = "Alpha Chat";
+	f.origin = "alpha.example";
+	f.hashes[0] = "FA+9qCX9VSu";
+	f.hashes[1] = "b/7Xz0Q1w2E";
+	assert_int_equal(smstext_check_for(&c, &f, err, sizeof(err)), 0);
+	assert_int_equal(smstext_render_for(&c, &f, "123456", out,
+	    sizeof(out)), 0);
+	assert_true(strncmp(out, "Alpha Chat verification code: 123456.",
+	    37) == 0);
+	assert_non_null(strstr(out, "only in Alpha Chat."));
+	/* The hashes on the line before the last, after an empty line. */
+	assert_non_null(strstr(out, ".\n\nFA+9qCX9VSu b/7Xz0Q1w2E\n@"));
+	nl = strrchr(out, '\n');
+	assert_string_equal(nl + 1, "@alpha.example #123456");
+	assert_true(webotp_parse(out, host, sizeof(host), code,
+	    sizeof(code)));
+	assert_string_equal(host, "alpha.example");
+	assert_string_equal(code, "123456");
+	assert_true(webotp_chromium(out, host, code));
+	assert_string_equal(host, "alpha.example");
+	assert_string_equal(code, "123456");
+	assert_true(retriever_ok(out, "FA+9qCX9VSu", "123456"));
+	assert_true(retriever_ok(out, "b/7Xz0Q1w2E", "123456"));
+	assert_true(sms_fits(out, &ucs2));
+	assert_int_equal(ucs2, 0);
+
+	/* Hashes without an origin: the hash line ends the text. */
+	f.origin = NULL;
+	assert_int_equal(smstext_render_for(&c, &f, "654321", out,
+	    sizeof(out)), 0);
+	nl = strrchr(out, '\n');
+	assert_string_equal(nl + 1, "FA+9qCX9VSu b/7Xz0Q1w2E");
+	assert_false(webotp_parse(out, host, sizeof(host), code,
+	    sizeof(code)));
+	assert_false(webotp_chromium(out, host, code));
+	/* An origin only: as the configured WebOTP line. */
+	memset(&f, 0, sizeof(f));
+	f.origin = "b.example";
+	assert_int_equal(smstext_render_for(&c, &f, "000111", out,
+	    sizeof(out)), 0);
+	assert_non_null(strstr(out, "idprover verification code: 000111"));
+	assert_non_null(strstr(out, ".\n\n@b.example #000111"));
+	assert_true(webotp_chromium(out, host, code));
+	assert_string_equal(code, "000111");
+}
+
+/* A platform whose text cannot be one SMS is refused: GSM-7 over 160,
+ * and a UCS-2 name that leaves no room for a WebOTP line. */
+static void
+test_platform_fit(void **state)
+{
+	struct config	 c;
+	struct smsfmt	 f;
+	char		 err[256], out[SMS_TEXT_MAX];
+	int		 ucs2;
+
+	(void)state;
+	defaults(&c);
+	memset(&f, 0, sizeof(f));
+	f.shown = "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW";
+	f.origin = "ooooooooooooooooooooooooooooooooooooooooooooo.example";
+	f.hashes[0] = "AAAAAAAAAAA";
+	f.hashes[1] = "BBBBBBBBBBB";
+	f.hashes[2] = "CCCCCCCCCCC";
+	assert_int_equal(smstext_check_for(&c, &f, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "does not fit one SMS"));
+	memset(&f, 0, sizeof(f));
+	f.shown = "\xd0\xa7\xd0\xb0\xd1\x82";	/* Чат */
+	assert_int_equal(smstext_check_for(&c, &f, err, sizeof(err)), 0);
+	assert_int_equal(smstext_render_for(&c, &f, "123456", out,
+	    sizeof(out)), 0);
+	assert_true(sms_fits(out, &ucs2));
+	assert_int_equal(ucs2, 1);
+	f.origin = "alpha.example";
+	assert_int_equal(smstext_check_for(&c, &f, err, sizeof(err)), -1);
+}
+
+static void
+test_platform_values(void **state)
+{
+	static const char *const good[] = { "alpha.example", "a-b.c",
+	    "localhost", "x1.y2.z3", "A.EXAMPLE" };
+	static const char *const bad[] = { "", "https://a.example",
+	    "a.example:443", "-a.example", "a-.example", "a..example",
+	    ".a", "a.", "a b", "a/b", "a_b.example", "\xc3\xa9.example",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".example" };
+	static const char *const hgood[] = { "FA+9qCX9VSu", "0123456789a",
+	    "//////////+" };
+	static const char *const hbad[] = { "", "FA+9qCX9VS", "FA+9qCX9VSuu",
+	    "FA-9qCX9VSu", "FA 9qCX9VSu", "FA+9qCX9VS=" };
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		assert_true(smstext_origin_ok(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (smstext_origin_ok(bad[i]))
+			fail_msg("origin \"%s\" accepted", bad[i]);
+	for (i = 0; i < sizeof(hgood) / sizeof(hgood[0]); i++)
+		assert_true(smstext_hash_ok(hgood[i]));
+	for (i = 0; i < sizeof(hbad) / sizeof(hbad[0]); i++)
+		if (smstext_hash_ok(hbad[i]))
+			fail_msg("hash \"%s\" accepted", hbad[i]);
+}
+
 int
 main(void)
 {
@@ -312,6 +505,9 @@ main(void)
 		cmocka_unit_test(test_check_limits),
 		cmocka_unit_test(test_check_ucs2),
 		cmocka_unit_test(test_render_small),
+		cmocka_unit_test(test_platform_format),
+		cmocka_unit_test(test_platform_fit),
+		cmocka_unit_test(test_platform_values),
 	};
 
 	return cmocka_run_group_tests_name("smstext", tests, NULL, NULL);

@@ -164,8 +164,8 @@ test_account(void **state)
 	begin(f->st);
 	memset(&b, 0xee, sizeof(b));
 	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
-	assert_int_equal(b.version, RECORD_VERSION);
-	a.version = RECORD_VERSION;
+	assert_int_equal(b.version, ACCOUNT_VERSION);
+	a.version = ACCOUNT_VERSION;
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_int_equal(store_account_get(f->st, "acct000000000099", &b),
 	    STORE_NOTFOUND);
@@ -779,6 +779,15 @@ get_sms(struct store *st, const char *id, void *unused)
 }
 
 static int
+get_platform(struct store *st, const char *id, void *unused)
+{
+	struct platform	 p;
+
+	(void)unused;
+	return store_platform_get(st, id, &p);
+}
+
+static int
 get_key(struct store *st, const char *id, void *unused)
 {
 	char	 out[ID_LEN + 1];
@@ -816,21 +825,21 @@ test_corrupt(void **state)
 
 	/* Right size, bad content. */
 	mkaccount(&a, 1);
-	a.version = RECORD_VERSION + 1;
+	a.version = ACCOUNT_VERSION + 1;
 	corrupt(f->st, DB_ACCOUNTS, "version", &a, sizeof(a),
 	    get_account);
 	mkaccount(&a, 1);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	a.status = ACCT__MAX;
 	corrupt(f->st, DB_ACCOUNTS, "status", &a, sizeof(a),
 	    get_account);
 	mkaccount(&a, 1);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	memset(a.key, 'k', sizeof(a.key));
 	corrupt(f->st, DB_ACCOUNTS, "unterminated", &a, sizeof(a),
 	    get_account);
 	mkaccount(&a, 1);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	memset(a.contact, 'c', sizeof(a.contact));
 	corrupt(f->st, DB_ACCOUNTS, "contact", &a, sizeof(a),
 	    get_account);
@@ -869,7 +878,7 @@ test_corrupt(void **state)
 
 	/* The record checks accept what the put functions write. */
 	mkaccount(&a, 1);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	assert_true(store_account_ok(&a));
 	mkorder(&o, "acct000000000001", 1, NOW);
 	o.version = ORDER_VERSION;
@@ -1059,7 +1068,7 @@ test_backup(void **state)
 	assert_non_null(copy);
 	begin(copy);
 	assert_int_equal(store_account_get(copy, a.id, &b), STORE_OK);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_int_equal(store_order_get(copy, o.id, &p), STORE_OK);
 	mkaccount(&b, 2);
@@ -1106,7 +1115,7 @@ test_reopen(void **state)
 	assert_non_null(f->st);
 	begin(f->st);
 	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
-	a.version = RECORD_VERSION;
+	a.version = ACCOUNT_VERSION;
 	assert_memory_equal(&a, &b, sizeof(a));
 	assert_int_equal(store_key_get(f->st, a.thumb, id), STORE_OK);
 	assert_string_equal(id, a.id);
@@ -1128,6 +1137,90 @@ test_open_missing(void **state)
 
 	snprintf(path, sizeof(path), "%s/absent", f->dir);
 	assert_null(store_open(path, 0));
+}
+
+/* A version 1 account record (written before accounts named their
+ * platform: the same fields without it) still loads, with no platform;
+ * written back it becomes version 2. */
+static void
+test_account_v1(void **state)
+{
+	struct fx	*f = *state;
+	struct account	 a, b;
+
+	mkaccount(&a, 7);
+	a.version = RECORD_VERSION;
+	assert_true(ACCOUNT_V1_SIZE < sizeof(a));
+	begin(f->st);
+	assert_int_equal(store_put(f->st, DB_ACCOUNTS, a.id, strlen(a.id), &a,
+	    ACCOUNT_V1_SIZE, 0), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	memset(&b, 0xee, sizeof(b));
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_int_equal(b.version, ACCOUNT_VERSION);
+	assert_string_equal(b.platform, "");
+	assert_string_equal(b.key, a.key);
+	assert_string_equal(b.contact, a.contact);
+	assert_int_equal(b.created, a.created);
+	strcpy(b.platform, "acme-phones");
+	assert_int_equal(store_account_put(f->st, &b), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_account_get(f->st, a.id, &b), STORE_OK);
+	assert_string_equal(b.platform, "acme-phones");
+	commit(f->st);
+	/* A version 2 record cut to the version 1 size is corrupt. */
+	b.version = ACCOUNT_VERSION;
+	corrupt(f->st, DB_ACCOUNTS, "v2short", &b, ACCOUNT_V1_SIZE,
+	    get_account);
+}
+
+static int
+count_platform(void *arg, const struct platform *p)
+{
+	char	*seen = arg;
+
+	strcat(seen, p->name);
+	strcat(seen, " ");
+	return 1;
+}
+
+/* Platforms: put, get, walk in name order, corrupt records refused. */
+static void
+test_platform(void **state)
+{
+	struct fx	*f = *state;
+	struct platform	 p, q;
+	char		 seen[128] = "";
+
+	memset(&p, 0, sizeof(p));
+	strcpy(p.name, "zeta");
+	strcpy(p.shown, "Zeta Chat");
+	strcpy(p.kid, "kid0000000000001");
+	strcpy(p.prefixes[0], "44");
+	p.nprefixes = 1;
+	p.sms_hour = 10;
+	begin(f->st);
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	strcpy(p.name, "alpha");
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_string_equal(q.shown, "Zeta Chat");
+	assert_string_equal(q.prefixes[0], "44");
+	assert_int_equal(q.sms_hour, 10);
+	assert_int_equal(store_platform_get(f->st, "none", &q),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_platforms(f->st, count_platform, seen),
+	    STORE_OK);
+	assert_string_equal(seen, "alpha zeta ");
+	commit(f->st);
+	p.nprefixes = PLATFORM_PREFIXES_MAX + 1;
+	strcpy(p.name, "bad");
+	corrupt(f->st, DB_PLATFORMS, "bad", &p, sizeof(p),
+	    get_platform);
 }
 
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1157,6 +1250,8 @@ main(void)
 		T(test_backup),
 		T(test_reopen),
 		T(test_open_missing),
+		T(test_account_v1),
+		T(test_platform),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -27,7 +27,7 @@ struct dercase {
 
 static const struct dercase hostile[] = {
 	{ "valid", DER_VALID, PROB_NONE, TN_VALID },
-	/* Not E.164: too short (issue 12). */
+	/* Not E.164: too short. */
 	{ "one-digit", "3005a203160131", PROB_REJECTED_IDENTIFIER, NULL },
 	{ "fifteen-digits", "3013a211160f313233343536373839303132333435",
 	    PROB_NONE, "123456789012345" },
@@ -411,7 +411,7 @@ test_prefix(void **state)
 	    0);
 }
 
-/* Not E.164 (issue 12): a leading 0 (no country code starts with one)
+/* Not E.164: a leading 0 (no country code starts with one)
  * and fewer than TN_MIN digits are rejectedIdentifier; the shortest
  * accepted number has TN_MIN digits. */
 static void

@@ -1,5 +1,5 @@
 /* Unit tests of order_cert_times (lib/acme/acme_state.c): the validity a
- * certificate gets never outlives its proof (issue 12). */
+ * certificate gets never outlives its proof. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -85,7 +85,7 @@ test_max_days(void **state)
 	assert_int_equal(order_cert_times(&c, &o, NOW + 7200, &nb, &na), -1);
 }
 
-/* The clock revoke-cert applies to a held authorization (issue 12): a
+/* The clock revoke-cert applies to a held authorization: a
  * valid authorization of an unfinished order ends with the order, and
  * any ends at its own expiry; that of an issued order lives on to it. */
 static void
