@@ -1559,7 +1559,8 @@ store_dump_fixed(struct dump *d, const DBT *v)
 }
 
 /* The key-value databases: keys, account lists, nonces, the retry index,
- * counters, meta. 1: not a record of the kind. */
+ * counters and windows (one database), meta. 1: not a record of the
+ * kind; -1: a record of the other kind of its database. */
 static int
 store_dump_kv(struct dump *d, const DBT *k, const DBT *v)
 {
@@ -1594,12 +1595,22 @@ store_dump_kv(struct dump *d, const DBT *k, const DBT *v)
 		memcpy(r->u.due.id, (char *)k->data + 8, k->size - 8);
 		return 0;
 	case SK_COUNTER:
+		if (v->size == sizeof(r->u.win.w))
+			return -1;	/* a window: SK_WINDOW */
 		if (v->size != sizeof(c) || store_keystr(r->u.ctr.key,
 		    sizeof(r->u.ctr.key), k) == -1)
 			return 1;
 		memcpy(&c, v->data, sizeof(c));
 		r->u.ctr.window_end = c.window_end;
 		r->u.ctr.value = c.value;
+		return 0;
+	case SK_WINDOW:
+		if (v->size == sizeof(c))
+			return -1;	/* a counter: SK_COUNTER */
+		if (v->size != sizeof(r->u.win.w) || store_keystr(r->u.win.key,
+		    sizeof(r->u.win.key), k) == -1)
+			return 1;
+		memcpy(&r->u.win.w, v->data, sizeof(r->u.win.w));
 		return 0;
 	default:
 		if (v->size != 8 || store_keystr(r->u.ctr.key,
@@ -1624,11 +1635,11 @@ store_dump_one(struct store *st, DBT *k, DBT *v, void *arg)
 		skip = store_dump_fixed(d, v);
 	else
 		skip = store_dump_kv(d, k, v);
-	if (skip) {
+	if (skip > 0)
 		log_warn("store_dump: %s: a record that does not pass its "
 		    "checks is left out", store_kinds[d->kind]);
+	if (skip != 0)
 		return 0;
-	}
 	return d->fn(d->arg, &d->r) == -1 ? -1 : 0;
 }
 
@@ -1642,6 +1653,7 @@ bdb_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
 		[SK_CERT] = DB_CERTS, [SK_NONCE] = DB_NONCES,
 		[SK_SMS] = DB_OUTBOX, [SK_DUE] = DB_DUE,
 		[SK_COUNTER] = DB_COUNTERS, [SK_META] = DB_META,
+		[SK_WINDOW] = DB_COUNTERS,
 	};
 	struct dump	*d;
 	int		 k, rc = STORE_OK;
@@ -1696,6 +1708,8 @@ bdb_load(struct store *st, const struct store_rec *r)
 		memcpy(v, &r->u.ctr.meta, 8);
 		return store_put(st, DB_META, r->u.ctr.key,
 		    strlen(r->u.ctr.key), v, 8, 0);
+	case SK_WINDOW:
+		return bdb_window_put(st, r->u.win.key, &r->u.win.w);
 	default:
 		return STORE_ERR;
 	}

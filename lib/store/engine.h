@@ -9,6 +9,7 @@
 
 #include "store.h"
 
+/* Every member after name is a call (store_engine_complete walks them). */
 struct store_engine {
 	const char	*name;
 	void	(*abort)(struct store *st);

@@ -60,10 +60,11 @@ enum stmt {
 	S_ACCT_ORDER_ADD, S_ACCT_ORDERS, S_CERT_GET, S_CERT_INS, S_CERT_UPD,
 	S_SERIAL_GET, S_REVOKED, S_NONCE_USE, S_SMS_GET, S_SMS_PUT,
 	S_SMS_QUEUED, S_DUE_ADD, S_DUE_TAKE, S_COUNT_GET, S_COUNT_ADD,
-	S_COUNT_SET, S_META_NEXT, S_META_SET, S_KV_GET, S_KV_PUT, S_KV_DEL,
+	S_COUNT_SET, S_META_ABOVE, S_META_SET, S_KV_GET, S_KV_PUT, S_KV_DEL,
 	S_KV_ALL, S_PRUNE, S_STATS, S_VERSION, S_DUMP_ACCOUNTS, S_DUMP_KEYS,
 	S_DUMP_ORDERS, S_DUMP_REFS, S_DUMP_CERTS, S_DUMP_NONCES, S_DUMP_SMS,
-	S_DUMP_DUE, S_DUMP_COUNTERS, S_DUMP_META, S__MAX
+	S_DUMP_DUE, S_DUMP_COUNTERS, S_DUMP_META, S_DUMP_WINDOWS, S_DUE_PEEK,
+	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S__MAX
 };
 
 #define ACCOUNT_COLS "id, status, tos, created, thumb, jwk, contact, rev"
@@ -159,9 +160,9 @@ static const char *const sqls[S__MAX] = {
 	[S_COUNT_SET] = "INSERT INTO counters (key, window_end, value) "
 	    "VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET "
 	    "window_end = EXCLUDED.window_end, value = EXCLUDED.value",
-	[S_META_NEXT] = "INSERT INTO meta AS m (key, value) VALUES ($1, 1) "
-	    "ON CONFLICT (key) DO UPDATE SET value = m.value + 1 "
-	    "RETURNING value",
+	[S_META_ABOVE] = "INSERT INTO meta AS m (key, value) VALUES ($1, "
+	    "greatest(1, $2::bigint)) ON CONFLICT (key) DO UPDATE SET "
+	    "value = greatest(m.value + 1, $2::bigint) RETURNING value",
 	[S_META_SET] = "INSERT INTO meta (key, value) VALUES ($1, $2) "
 	    "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
 	[S_KV_GET] = "SELECT v FROM kv WHERE db = $1 AND k = $2",
@@ -171,12 +172,14 @@ static const char *const sqls[S__MAX] = {
 	[S_KV_ALL] = "SELECT k, v FROM kv WHERE db = $1 ORDER BY k",
 	[S_PRUNE] = "WITH n AS (DELETE FROM used_nonces WHERE expires < $1 "
 	    "RETURNING 1), c AS (DELETE FROM counters WHERE window_end < $1 "
+	    "RETURNING 1), w AS (DELETE FROM rate_windows WHERE expires < $1 "
 	    "RETURNING 1), o AS (DELETE FROM orders WHERE status <> 3 AND "
 	    "expires <= $1 - 86400 RETURNING id), r AS (DELETE FROM "
 	    "account_orders WHERE id IN (SELECT id FROM o) RETURNING 1), "
 	    "m AS (DELETE FROM sms_outbox WHERE state <> 0 AND "
 	    "created < $1 - 86400 RETURNING 1) SELECT (SELECT count(*) "
-	    "FROM n) + (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + "
+	    "FROM n) + (SELECT count(*) FROM c) + (SELECT count(*) FROM w) + "
+	    "(SELECT count(*) FROM o) + "
 	    "(SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM r)",
 	[S_STATS] = "SELECT 0, 0, count(*) FROM accounts UNION ALL "
 	    "SELECT 1, status, count(*) FROM orders GROUP BY status UNION ALL "
@@ -198,6 +201,18 @@ static const char *const sqls[S__MAX] = {
 	[S_DUMP_COUNTERS] = "SELECT key, window_end, value FROM counters "
 	    "ORDER BY key",
 	[S_DUMP_META] = "SELECT key, value FROM meta ORDER BY key",
+	[S_DUMP_WINDOWS] = "SELECT key, expires, slot, n, last FROM "
+	    "rate_windows ORDER BY key",
+	[S_DUE_PEEK] = "SELECT due, id FROM sms_due WHERE due <= $1 "
+	    "ORDER BY due, id LIMIT $2",
+	[S_DUE_DEL] = "DELETE FROM sms_due WHERE due = $1 AND id = $2 "
+	    "RETURNING 1",
+	[S_WINDOW_GET] = "SELECT key, expires, slot, n, last FROM rate_windows "
+	    "WHERE key = $1",
+	[S_WINDOW_PUT] = "INSERT INTO rate_windows (key, expires, slot, n, "
+	    "last) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE "
+	    "SET expires = EXCLUDED.expires, slot = EXCLUDED.slot, "
+	    "n = EXCLUDED.n, last = EXCLUDED.last",
 };
 
 /* What a queued command was, to read its result. */
@@ -239,6 +254,13 @@ struct store {
 	int		 nseen;
 	struct ctr	 ctrs[PG_COUNTERS_MAX];
 	int		 nctrs;
+	/* A nested transaction (a savepoint): what the transaction knew of
+	 * rows and counters when it began, back again when it is undone. */
+	int		 nest;		/* 1: open, 2: and SAVEPOINT sent */
+	struct seen	 nest_seen[PG_SEEN_MAX];
+	int		 nest_nseen;
+	struct ctr	 nest_ctrs[PG_COUNTERS_MAX];
+	int		 nest_nctrs;
 	unsigned long	 trips;		/* round trips of this transaction */
 	int		 trace;		/* IDPROVER_STORE_TRACE: log them */
 	char		 uri[PG_URI_MAX];
@@ -305,6 +327,13 @@ r_num(const PGresult *r, int row, int col)
 	if (n == 4)
 		return (int32_t)v;
 	return (long long)v;
+}
+
+static uint32_t
+pg_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
 }
 
 /* Copy a text or bytea value into dst of size octets; -1 when it does not
@@ -496,12 +525,19 @@ pg_queue(struct store *st, enum stmt s, const struct params *p,
 		return -1;
 	if (!st->intx && pg_ready(st) == -1)
 		return -1;
-	if (st->nsent + 3 > PG_PIPE_MAX && pg_flush(st, NULL) == -1)
+	if (st->nsent + 4 > PG_PIPE_MAX && pg_flush(st, NULL) == -1)
 		return -1;
 	if (st->intx && !st->begun) {
 		if (pg_send_sql(st, "BEGIN ISOLATION LEVEL SERIALIZABLE") == -1)
 			goto err;
 		st->begun = 1;
+	}
+	/* The savepoint of a nested transaction goes with its first
+	 * statement: a handler that writes nothing costs nothing. */
+	if (st->intx && st->nest == 1) {
+		if (pg_send_sql(st, "SAVEPOINT nest") == -1)
+			goto err;
+		st->nest = 2;
 	}
 	snprintf(name, sizeof(name), "s%d", (int)s);
 	if (!st->prepared[s]) {
@@ -715,7 +751,7 @@ pg_begin(struct store *st)
 	st->deadlock = st->failed = 0;
 	st->nseen = st->nctrs = 0;
 	st->trips = 0;
-	st->begun = st->intx = 0;
+	st->begun = st->intx = st->nest = 0;
 	if (pg_ready(st) == -1) {
 		st->failed = 1;
 		return STORE_ERR;
@@ -743,7 +779,7 @@ pg_commit(struct store *st, int durable)
 
 	if (!st->intx)
 		return STORE_ERR;
-	if (st->deadlock || st->failed) {
+	if (st->deadlock || st->failed || st->nest) {
 		pg_abort(st);
 		return STORE_ERR;
 	}
@@ -778,9 +814,61 @@ pg_abort(struct store *st)
 			pg_flush(st, NULL);
 	}
 	st->nsent = 0;
-	st->intx = st->begun = 0;
+	st->intx = st->begun = st->nest = 0;
 	st->deadlock = deadlock;
 	st->failed = failed;
+}
+
+/* A nested transaction is a savepoint, sent with its first statement
+ * (pg_queue); the rows' revs and the counters the transaction knew are
+ * kept aside, to be known again if it is undone. */
+static int
+pg_nest_begin(struct store *st)
+{
+	if (!st->intx || st->nest || st->deadlock || st->failed)
+		return STORE_ERR;
+	memcpy(st->nest_seen, st->seen, sizeof(st->seen));
+	st->nest_nseen = st->nseen;
+	memcpy(st->nest_ctrs, st->ctrs, sizeof(st->ctrs));
+	st->nest_nctrs = st->nctrs;
+	st->nest = 1;
+	return STORE_OK;
+}
+
+/* Queue the end of the savepoint; it travels with what comes next. */
+static int
+pg_nest_send(struct store *st, const char *sql)
+{
+	if (st->nsent + 1 > PG_PIPE_MAX && pg_flush(st, NULL) == -1)
+		return -1;
+	if (pg_send_sql(st, sql) == -1) {
+		pg_note(st, NULL, sql);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+pg_nest_end(struct store *st, int keep)
+{
+	int	 sent = st->nest == 2;
+
+	if (!st->intx || !st->nest)
+		return STORE_ERR;
+	st->nest = 0;
+	if (st->deadlock || st->failed)
+		return STORE_ERR;	/* the outer one fails too */
+	if (keep)
+		return sent && pg_nest_send(st, "RELEASE SAVEPOINT nest") ==
+		    -1 ? STORE_ERR : STORE_OK;
+	memcpy(st->seen, st->nest_seen, sizeof(st->seen));
+	st->nseen = st->nest_nseen;
+	memcpy(st->ctrs, st->nest_ctrs, sizeof(st->ctrs));
+	st->nctrs = st->nest_nctrs;
+	if (sent && (pg_nest_send(st, "ROLLBACK TO SAVEPOINT nest") == -1 ||
+	    pg_nest_send(st, "RELEASE SAVEPOINT nest") == -1))
+		return STORE_ERR;
+	return STORE_OK;
 }
 
 static void
@@ -1325,6 +1413,49 @@ pg_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX], int max)
 	return n;
 }
 
+/* The retry index read: in a transaction, or outside any (a statement
+ * of its own, which starts clean of a previous transaction's failure). */
+static int
+pg_due_peek(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
+    int64_t *when, int max)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 i, n = 0;
+
+	if (!st->intx)
+		st->deadlock = st->failed = 0;
+	if (max <= 0)
+		return 0;
+	p_num(&p, now);
+	p_num(&p, max);
+	if ((r = pg_exec(st, S_DUE_PEEK, &p)) == NULL)
+		return STORE_ERR;
+	for (i = 0; i < PQntuples(r) && n < max; i++) {
+		when[n] = r_num(r, i, 0);
+		if (r_copy(r, i, 1, ids[n], SMS_ID_MAX, 1, NULL) == 0)
+			n++;
+	}
+	PQclear(r);
+	return n;
+}
+
+static int
+pg_due_del(struct store *st, int64_t when, const char *id)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	if (strlen(id) >= SMS_ID_MAX)
+		return STORE_ERR;
+	p_num(&p, when);
+	p_str(&p, id);
+	rc = pg_one(st, S_DUE_DEL, &p, &r);
+	PQclear(r);
+	return rc;
+}
+
 /* The counter key as this transaction knows it, or NULL. */
 static struct ctr *
 pg_ctr(struct store *st, const char *key)
@@ -1389,18 +1520,141 @@ pg_count(struct store *st, const char *key, int64_t window_end, int n,
 }
 
 static int
-pg_meta_next(struct store *st, const char *key, uint64_t *value)
+pg_meta_above(struct store *st, const char *key, uint64_t floor,
+    uint64_t *value)
 {
 	struct params	 p = { .n = 0 };
 	PGresult	*r;
 	int		 rc;
 
+	if (floor > INT64_MAX)
+		return STORE_ERR;
 	p_str(&p, key);
-	if ((rc = pg_one(st, S_META_NEXT, &p, &r)) != STORE_OK)
+	p_num(&p, (long long)floor);
+	if ((rc = pg_one(st, S_META_ABOVE, &p, &r)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_ERR : rc;
 	*value = (uint64_t)r_num(r, 0, 0);
 	PQclear(r);
 	return STORE_OK;
+}
+
+static int
+pg_meta_next(struct store *st, const char *key, uint64_t *value)
+{
+	return pg_meta_above(st, key, 0, value);
+}
+
+/* --- Sliding windows (rate limits) ---------------------------------- */
+
+/* A one-dimensional array of integers in binary form, of exactly n
+ * elements and no NULL: -1 otherwise. */
+static int
+r_array(const PGresult *r, int row, int col, int64_t *out, int n)
+{
+	const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+	size_t		 len = (size_t)PQgetlength(r, row, col), off = 20, k;
+	uint64_t	 v;
+	uint32_t	 el;
+	int		 i;
+
+	if (PQgetisnull(r, row, col) || len < off || pg_be32(p) != 1 ||
+	    pg_be32(p + 12) != (uint32_t)n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (off + 4 > len)
+			return -1;
+		el = pg_be32(p + off);
+		off += 4;
+		if ((el != 4 && el != 8) || off + el > len)
+			return -1;
+		for (v = 0, k = 0; k < el; k++)
+			v = v << 8 | p[off + k];
+		out[i] = el == 4 ? (int32_t)v : (int64_t)v;
+		off += el;
+	}
+	return off == len ? 0 : -1;
+}
+
+/* The row of a window; -1 when it is not one of WINDOW_SLOTS slots. */
+static int
+pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
+    struct window *w)
+{
+	int64_t	 n[WINDOW_SLOTS], last[WINDOW_SLOTS];
+	int	 j;
+
+	memset(w, 0, sizeof(*w));
+	if (r_copy(r, i, 0, key, ksize, 1, NULL) == -1 ||
+	    r_array(r, i, 3, n, WINDOW_SLOTS) == -1 ||
+	    r_array(r, i, 4, last, WINDOW_SLOTS) == -1)
+		return -1;
+	for (j = 0; j < WINDOW_SLOTS; j++) {
+		if (n[j] < 0 || n[j] > UINT32_MAX || last[j] < 0 ||
+		    last[j] > UINT16_MAX)
+			return -1;
+		w->n[j] = (uint32_t)n[j];
+		w->last[j] = (uint16_t)last[j];
+	}
+	w->expires = r_num(r, i, 1);
+	w->slot = r_num(r, i, 2);
+	return 0;
+}
+
+/* No record, or one of another slot count: *w zeroed, STORE_NOTFOUND
+ * (as on Berkeley DB, where its size differs). */
+static int
+pg_window_get(struct store *st, const char *key, struct window *w)
+{
+	struct params	 p = { .n = 0 };
+	char		 k[STORE_KEY_MAX];
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, key);
+	rc = pg_one(st, S_WINDOW_GET, &p, &r);
+	if (rc == STORE_OK && pg_row_window(r, 0, k, sizeof(k), w) == -1)
+		rc = STORE_NOTFOUND;
+	PQclear(r);
+	if (rc == STORE_NOTFOUND)
+		memset(w, 0, sizeof(*w));
+	return rc;
+}
+
+/* An array literal of the window's counts (last == 0) or times. */
+static int
+pg_window_text(char *buf, size_t size, const struct window *w, int last)
+{
+	size_t	 n = 1;
+	int	 j;
+
+	buf[0] = '{';
+	for (j = 0; j < WINDOW_SLOTS && n < size; j++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%lu", j ? "," : "",
+		    last ? (unsigned long)w->last[j] : (unsigned long)w->n[j]);
+	if (n + 2 > size)
+		return -1;
+	buf[n++] = '}';
+	buf[n] = '\0';
+	return 0;
+}
+
+/* A write queued with the next read or the commit. */
+static int
+pg_window_put(struct store *st, const char *key, const struct window *w)
+{
+	struct params	 p = { .n = 0 };
+	char		 n[WINDOW_SLOTS * 11 + 3], last[WINDOW_SLOTS * 6 + 3];
+
+	if (strlen(key) >= STORE_KEY_MAX ||
+	    pg_window_text(n, sizeof(n), w, 0) == -1 ||
+	    pg_window_text(last, sizeof(last), w, 1) == -1)
+		return STORE_ERR;
+	p_str(&p, key);
+	p_num(&p, w->expires);
+	p_num(&p, w->slot);
+	p_str(&p, n);
+	p_str(&p, last);
+	return pg_write(st, S_WINDOW_PUT, &p, CMD_EXEC);
 }
 
 /* --- Key-value databases (the relay's) ------------------------------ */
@@ -1700,9 +1954,12 @@ pg_dump_row(const PGresult *r, int i, struct store_rec *x)
 		x->u.ctr.window_end = r_num(r, i, 1);
 		x->u.ctr.value = (long)r_num(r, i, 2);
 		return R_STR(r, i, 0, x->u.ctr.key);
-	default:
+	case SK_META:
 		x->u.ctr.meta = (uint64_t)r_num(r, i, 1);
 		return R_STR(r, i, 0, x->u.ctr.key);
+	default:
+		return pg_row_window(r, i, x->u.win.key, sizeof(x->u.win.key),
+		    &x->u.win.w);
 	}
 }
 
@@ -1775,6 +2032,8 @@ pg_load(struct store *st, const struct store_rec *x)
 		p_str(&p, x->u.ctr.key);
 		p_num(&p, (long long)x->u.ctr.meta);
 		return pg_write(st, S_META_SET, &p, CMD_EXEC);
+	case SK_WINDOW:
+		return pg_window_put(st, x->u.win.key, &x->u.win.w);
 	default:
 		return STORE_ERR;
 	}
@@ -1798,6 +2057,8 @@ static const struct store_engine pg_engine = {
 	.due_add = pg_due_add,
 	.due_take = pg_due_take,
 	.dump = pg_dump,
+	.due_del = pg_due_del,
+	.due_peek = pg_due_peek,
 	.fail = pg_fail,
 	.failed = pg_failed,
 	.idle = pg_idle,
@@ -1809,8 +2070,11 @@ static const struct store_engine pg_engine = {
 	.kv_prune = pg_kv_prune,
 	.kv_put = pg_kv_put,
 	.load = pg_load,
+	.meta_above = pg_meta_above,
 	.meta_next = pg_meta_next,
 	.migrate = pg_migrate,
+	.nest_begin = pg_nest_begin,
+	.nest_end = pg_nest_end,
 	.nonce_use = pg_nonce_use,
 	.order_get = pg_order_get,
 	.order_put = pg_order_put,
@@ -1825,4 +2089,6 @@ static const struct store_engine pg_engine = {
 	.sms_queued = pg_sms_queued,
 	.stats = pg_stats,
 	.unavailable = pg_unavailable,
+	.window_get = pg_window_get,
+	.window_put = pg_window_put,
 };

@@ -12,7 +12,7 @@
 
 const char *const store_kinds[SK__MAX] = {
 	"accounts", "keys", "orders", "account_orders", "certificates",
-	"nonces", "sms", "sms_due", "counters", "meta",
+	"nonces", "sms", "sms_due", "counters", "meta", "windows",
 };
 
 int
@@ -370,6 +370,29 @@ store_unavailable(const struct store *st)
 	return store_engine_of(st)->unavailable(st);
 }
 
+/* Every member of the engine's table after its name is a call, all of
+ * one size: walk them as such. */
+typedef void	(*store_call)(void);
+_Static_assert((sizeof(struct store_engine) -
+    offsetof(struct store_engine, abort)) % sizeof(store_call) == 0,
+    "struct store_engine: only calls after its name");
+
+int
+store_engine_complete(const struct store *st)
+{
+	const struct store_engine *e = store_engine_of(st);
+	store_call	 f;
+	size_t		 off;
+
+	for (off = offsetof(struct store_engine, abort);
+	    off < sizeof(*e); off += sizeof(f)) {
+		memcpy(&f, (const char *)e + off, sizeof(f));
+		if (f == NULL)
+			return 0;
+	}
+	return e->name != NULL;
+}
+
 /* The canonical form of a record's fields: strings up to their NUL,
  * numbers in decimal, octets in hex. */
 static int
@@ -397,6 +420,19 @@ store_rec_order(struct buf *b, const struct order *o)
 	    o->tn, o->token, o->detail) == -1)
 		return -1;
 	return store_rec_hex(b, o->code_mac, sizeof(o->code_mac));
+}
+
+static int
+store_rec_window(struct buf *b, const char *key, const struct window *w)
+{
+	int	 i, rc;
+
+	rc = buf_printf(b, "%s|%lld|%lld|", key, (long long)w->expires,
+	    (long long)w->slot);
+	for (i = 0; i < WINDOW_SLOTS; i++)
+		rc |= buf_printf(b, "%u,%u|", (unsigned)w->n[i],
+		    (unsigned)w->last[i]);
+	return rc;
 }
 
 static int
@@ -454,6 +490,9 @@ store_rec_text(struct buf *b, const struct store_rec *r)
 	case SK_META:
 		rc |= buf_printf(b, "%s|%llu", r->u.ctr.key,
 		    (unsigned long long)r->u.ctr.meta);
+		break;
+	case SK_WINDOW:
+		rc |= store_rec_window(b, r->u.win.key, &r->u.win.w);
 		break;
 	default:
 		return -1;

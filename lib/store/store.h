@@ -286,10 +286,14 @@ int	 store_stats(struct store *, long *accounts, long orders[ORDER__MAX],
 	    long sms[OUTBOX__MAX], long *certs);
 int	 store_backup(struct store *, const char *todir);
 
+/* 1 when the store's engine provides every call of this contract (a
+ * missing one would crash the first request that makes it). */
+int	 store_engine_complete(const struct store *);
+
 /* Every record of a store, one kind at a time (copy-store). */
 #define STORE_KEY_MAX	128	/* counter and meta keys */
 enum store_kind { SK_ACCOUNT, SK_KEY, SK_ORDER, SK_ACCT_ORDER, SK_CERT,
-	SK_NONCE, SK_SMS, SK_DUE, SK_COUNTER, SK_META, SK__MAX };
+	SK_NONCE, SK_SMS, SK_DUE, SK_COUNTER, SK_META, SK_WINDOW, SK__MAX };
 extern const char *const store_kinds[SK__MAX];
 
 struct store_rec {
@@ -317,6 +321,10 @@ struct store_rec {
 			long	 value;
 			uint64_t meta;
 		} ctr;			/* SK_COUNTER and SK_META */
+		struct {
+			char	 key[STORE_KEY_MAX];
+			struct window w;
+		} win;
 	} u;
 };
 

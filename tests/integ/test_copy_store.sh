@@ -1,6 +1,6 @@
 #!/bin/bash
 # copy-store: a deployment on Berkeley DB (an account, a certificate, a
-# pending order, a sent SMS, used nonces, counters) is copied into a new
+# pending order, a sent SMS, used nonces, limit windows) is copied into a new
 # PostgreSQL database: the copy matches (counts and checksum per table),
 # a second run changes nothing, stats agree, and the server restarted on
 # PostgreSQL still knows the account, serves its certificate, revokes it
@@ -101,9 +101,9 @@ ok "$(awk '$1 == "accounts" && $2 == 1 && $3 == 1 { f = 1 }
     $1 == "orders" && $2 == 2 && $3 == 2 { g = 1 }
     $1 == "certificates" && $2 == 1 && $3 == 1 { h = 1 }
     $1 == "nonces" && $2 > 0 && $2 == $3 { n = 1 }
-    $1 == "counters" && $2 > 0 && $2 == $3 { c = 1 }
-    END { exit !(f && g && h && n && c) }' "$work/copy1.out"; echo $?)" \
-    "copy-store: 1 account, 2 orders, 1 certificate, nonces, counters" \
+    $1 == "windows" && $2 > 0 && $2 == $3 { w = 1 }
+    END { exit !(f && g && h && n && w) }' "$work/copy1.out"; echo $?)" \
+    "copy-store: 1 account, 2 orders, 1 certificate, nonces, limit windows" \
     "$(cat "$work/copy1.out")"
 admin copy-store --to "$uri" > "$work/copy2.out" 2>&1
 rc=$?

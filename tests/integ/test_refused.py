@@ -5,7 +5,8 @@ RFC 7807 problem document with the right ACME type and a fresh Replay-Nonce,
 and leaves the store byte-identical: every Berkeley DB database of the data
 folder is dumped with db5.3_dump before and after and compared (nonces.db
 aside: the refused request's nonce is used up, as it must be, so that the
-request cannot be replayed). The one kept outcome, a wrong code, shows that
+request cannot be replayed); on PostgreSQL (IDPROVER_STORE a URI) every
+table, its rows in a fixed order (used_nonces aside). The one kept outcome, a wrong code, shows that
 it is kept. Also here: strings with a NUL or a control character, the
 validity window of newOrder, E.164 numbers, CRL numbers, nonces of 128
 random bits, a 10 KB kid, a path with %00, keyChange without an inner url.
@@ -32,8 +33,39 @@ T.index_url = DIRECTORY_URL
 DB_DIR = os.path.join(VAR, "db")
 
 
+STORE_URI = os.environ.get("IDPROVER_STORE", "")
+PSQL = os.path.join(os.environ["PG_BIN"], "psql") \
+    if os.environ.get("PG_BIN") else "psql"
+
+
+def psql(sql):
+    r = subprocess.run([PSQL, "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-d", STORE_URI, "-c", sql],
+                       capture_output=True, timeout=60)
+    if r.returncode != 0:
+        raise RuntimeError("psql %s: %s" % (sql, r.stderr))
+    return r.stdout
+
+
+def dump_pg():
+    """{table: its rows as text, sorted} of every table but the nonces."""
+    out = {}
+    tables = psql("SELECT table_name FROM information_schema.tables WHERE "
+                  "table_schema = 'public' AND table_type = 'BASE TABLE' "
+                  "ORDER BY 1").decode().split()
+    for t in tables:
+        if t not in ("used_nonces", "schema_version"):
+            out[t] = psql('SELECT r::text FROM "%s" r ORDER BY 1' % t)
+    return out
+
+
 def dump_store():
     """{file: dump text} of every database but the nonces."""
+    if STORE_URI.startswith(("postgresql://", "postgres://")):
+        out = dump_pg()
+        if len(out) < 5:
+            raise RuntimeError("only %d tables in %s" % (len(out), STORE_URI))
+        return out
     out = {}
     for path in sorted(glob.glob(os.path.join(DB_DIR, "*.db"))):
         name = os.path.basename(path)

@@ -432,6 +432,167 @@ test_nested(void **state)
 	commit(f->st);
 }
 
+/* Undone, a nested transaction leaves the outer one as it was: a row
+ * written in both is written again after the undo (the engine knows
+ * which version of it is current), and a counter counts on from the
+ * outer one's value. */
+static void
+test_nested_undo(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o, got;
+	long		 v;
+
+	mkorder(&o, "acct000000000001", 8, NOW);
+	begin(f->st);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_order_get(f->st, o.id, &got), STORE_OK);
+	assert_int_equal(store_count(f->st, "k/nest", NOW + 60, 2, &v),
+	    STORE_OK);
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	got.status = ORDER_INVALID;
+	assert_int_equal(store_order_put(f->st, &got), STORE_OK);
+	assert_int_equal(store_count(f->st, "k/nest", NOW + 60, 5, &v),
+	    STORE_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(store_nest_end(f->st, 0), STORE_OK);
+	assert_int_equal(store_order_get(f->st, o.id, &got), STORE_OK);
+	assert_int_equal(got.status, ORDER_PENDING);
+	got.status = ORDER_READY;
+	assert_int_equal(store_order_put(f->st, &got), STORE_OK);
+	assert_int_equal(store_count(f->st, "k/nest", NOW + 60, 1, &v),
+	    STORE_OK);
+	assert_int_equal(v, 3);
+	/* A nested transaction that wrote nothing, kept or not. */
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_nest_end(f->st, 1), STORE_OK);
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_nest_end(f->st, 0), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_order_get(f->st, o.id, &got), STORE_OK);
+	assert_int_equal(got.status, ORDER_READY);
+	assert_int_equal(store_count(f->st, "k/nest", NOW + 60, 0, &v),
+	    STORE_OK);
+	assert_int_equal(v, 3);
+	commit(f->st);
+	/* No nested transaction outside a transaction. */
+	assert_int_equal(store_nest_begin(f->st), STORE_ERR);
+	assert_int_equal(store_nest_end(f->st, 1), STORE_ERR);
+}
+
+/* The retry index read without removing: outside a transaction and in
+ * one, oldest first with the times, up to max; entries removed one at a
+ * time. */
+static void
+test_due_peek(void **state)
+{
+	struct fx	*f = *state;
+	char		 ids[4][SMS_ID_MAX];
+	int64_t		 when[4];
+
+	begin(f->st);
+	assert_int_equal(store_due_add(f->st, NOW - 5, "bbbb.1"), STORE_OK);
+	assert_int_equal(store_due_add(f->st, NOW - 10, "aaaa.2"), STORE_OK);
+	assert_int_equal(store_due_add(f->st, NOW - 10, "aaaa.1"), STORE_OK);
+	assert_int_equal(store_due_add(f->st, NOW + 60, "cccc.1"), STORE_OK);
+	commit(f->st);
+	assert_int_equal(store_due_peek(f->st, NOW, ids, when, 4), 3);
+	assert_string_equal(ids[0], "aaaa.1");
+	assert_string_equal(ids[1], "aaaa.2");
+	assert_string_equal(ids[2], "bbbb.1");
+	assert_int_equal(when[0], NOW - 10);
+	assert_int_equal(when[2], NOW - 5);
+	/* Nothing was removed; max is kept to. */
+	assert_int_equal(store_due_peek(f->st, NOW, ids, when, 2), 2);
+	assert_string_equal(ids[1], "aaaa.2");
+	assert_int_equal(store_due_peek(f->st, NOW - 11, ids, when, 4), 0);
+	begin(f->st);
+	assert_int_equal(store_due_peek(f->st, NOW + 60, ids, when, 4), 4);
+	assert_string_equal(ids[3], "cccc.1");
+	assert_int_equal(store_due_del(f->st, NOW - 10, "aaaa.2"), STORE_OK);
+	assert_int_equal(store_due_del(f->st, NOW - 10, "aaaa.2"),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_due_del(f->st, NOW - 5, "aaaa.1"),
+	    STORE_NOTFOUND);
+	commit(f->st);
+	assert_int_equal(store_due_peek(f->st, NOW, ids, when, 4), 2);
+	assert_string_equal(ids[0], "aaaa.1");
+	assert_string_equal(ids[1], "bbbb.1");
+	/* An undone removal leaves the entry. */
+	begin(f->st);
+	assert_int_equal(store_due_del(f->st, NOW - 5, "bbbb.1"), STORE_OK);
+	store_abort(f->st);
+	assert_int_equal(store_due_peek(f->st, NOW, ids, when, 4), 2);
+}
+
+static void
+mkwindow(struct window *w, int64_t expires, int seed)
+{
+	int	 j;
+
+	memset(w, 0, sizeof(*w));
+	w->expires = expires;
+	w->slot = 29000000 + seed;
+	for (j = 0; j < WINDOW_SLOTS; j++) {
+		w->n[j] = (uint32_t)(j * 7 + seed);
+		w->last[j] = (uint16_t)(j * 13 % 60);
+	}
+	w->n[WINDOW_SLOTS - 1] = UINT32_MAX;
+	w->last[0] = UINT16_MAX;
+}
+
+/* A rate limit's sliding window: none (zeroed), written and read back
+ * whole, replaced, undone with its transaction, pruned once expired. */
+static void
+test_window(void **state)
+{
+	struct fx	*f = *state;
+	struct window	 w, got, zero;
+	long		 removed;
+
+	memset(&zero, 0, sizeof(zero));
+	memset(&got, 0xa5, sizeof(got));
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got),
+	    STORE_NOTFOUND);
+	assert_memory_equal(&got, &zero, sizeof(got));
+	mkwindow(&w, NOW + 3600, 1);
+	assert_int_equal(store_window_put(f->st, "n:1/3600", &w), STORE_OK);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	assert_memory_equal(&got, &w, sizeof(w));
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	assert_memory_equal(&got, &w, sizeof(w));
+	mkwindow(&w, NOW + 7200, 2);
+	assert_int_equal(store_window_put(f->st, "n:1/3600", &w), STORE_OK);
+	mkwindow(&w, NOW - 1, 3);
+	assert_int_equal(store_window_put(f->st, "n:1/86400", &w), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	assert_int_equal(got.expires, NOW + 7200);
+	assert_int_equal(got.n[3], 3 * 7 + 2);
+	w.slot = 5;
+	assert_int_equal(store_window_put(f->st, "n:1/3600", &w), STORE_OK);
+	store_abort(f->st);
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	assert_int_equal(got.slot, 29000000 + 2);
+	commit(f->st);
+	/* The expired one goes; the other stays. */
+	assert_int_equal(store_prune(f->st, NOW, &removed), STORE_OK);
+	assert_int_equal(removed, 1);
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "n:1/86400", &got),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	commit(f->st);
+}
+
 struct seen {
 	char	 ids[600][ID_LEN + 1];
 	int	 n;
@@ -1223,6 +1384,21 @@ test_platform(void **state)
 	    get_platform);
 }
 
+/* Every engine provides every call of the contract (the PostgreSQL one
+ * needs no server for this: a store whose database is down). */
+static void
+test_engines_complete(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*pg;
+
+	assert_true(store_engine_complete(f->st));
+	pg = store_open("postgresql:///none?host=/nonexistent/socket-dir", 0);
+	assert_non_null(pg);
+	assert_true(store_engine_complete(pg));
+	store_close(pg);
+}
+
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int
@@ -1240,6 +1416,10 @@ main(void)
 		T(test_nonce),
 		T(test_abort_commit),
 		T(test_nested),
+		T(test_nested_undo),
+		T(test_due_peek),
+		T(test_window),
+		T(test_engines_complete),
 		T(test_orders_paging),
 		T(test_orders_same_second),
 		T(test_counters),

@@ -23,7 +23,7 @@ pg_empty(struct store *st)
 	static const char *const tables =
 	    "TRUNCATE accounts, account_keys, orders, account_orders, "
 	    "certificates, used_nonces, sms_outbox, sms_due, counters, meta, "
-	    "kv";
+	    "kv, rate_windows";
 	PGconn	*c = PQconnectdb(pg_uri);
 	PGresult *r;
 
@@ -201,6 +201,7 @@ test_pg_copy(void **state)
 	struct order	 o;
 	struct cert	 c;
 	struct sms	 m;
+	struct window	 w, got;
 	unsigned char	 n[NONCE_RAW_LEN];
 	uint64_t	 v;
 	long		 l;
@@ -227,6 +228,8 @@ test_pg_copy(void **state)
 	assert_int_equal(store_count(bdb->st, "k/1", NOW, 3, &l), STORE_OK);
 	assert_int_equal(store_meta_next(bdb->st, "crl", &v), STORE_OK);
 	assert_int_equal(store_meta_next(bdb->st, "crl", &v), STORE_OK);
+	mkwindow(&w, NOW + 3600, 4);
+	assert_int_equal(store_window_put(bdb->st, "n:1/3600", &w), STORE_OK);
 	commit(bdb->st);
 
 	for (i = 0; i < 2; i++) {
@@ -245,7 +248,7 @@ test_pg_copy(void **state)
 	begin(f->st);
 	assert_int_equal(store_dump(f->st, digest_sum, &to), STORE_OK);
 	store_abort(f->st);
-	assert_int_equal(from.n, 3 + 3 + 3 + 3 + 1 + 1 + 1 + 1 + 1 + 1);
+	assert_int_equal(from.n, 3 + 3 + 3 + 3 + 1 + 1 + 1 + 1 + 1 + 1 + 1);
 	assert_int_equal(to.n, from.n);
 	assert_memory_equal(from.x, to.x, 32);
 	/* The copy serves: the revoked certificate, the counter, meta. */
@@ -256,6 +259,8 @@ test_pg_copy(void **state)
 	assert_int_equal(v, 3);
 	assert_int_equal(store_nonce_use(f->st, n, sizeof(n), NOW),
 	    STORE_EXISTS);
+	assert_int_equal(store_window_get(f->st, "n:1/3600", &got), STORE_OK);
+	assert_memory_equal(&got, &w, sizeof(w));
 	commit(f->st);
 	teardown((void **)&bdb);
 }
@@ -293,6 +298,10 @@ main(void)
 		P(test_sms),
 		P(test_nonce),
 		P(test_abort_commit),
+		P(test_nested),
+		P(test_nested_undo),
+		P(test_due_peek),
+		P(test_window),
 		P(test_orders_paging),
 		P(test_orders_same_second),
 		P(test_counters),
