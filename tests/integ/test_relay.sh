@@ -8,33 +8,17 @@
 set -u
 
 top=${IDP_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-# The harness's functions (idp_stop, idp_start); the TAP helpers below
-# are this file's own.
+# The harness's functions (idp_stop, idp_start) and TAP helpers.
 . "$top/tests/integ/lib.sh"
 base=https://localhost:$IDP_PORT/relay
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_relay.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
-n=0
-fails=0
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	fails=$((fails + 1))
-	echo "not ok $n - $1"
-	[ -n "${2:-}" ] && echo "#   $2"
-	return 0
-}
 
 # check NAME COMMAND...: ok when the command succeeds.
 check() {
 	local name=$1
 	shift
-	if "$@"; then ok "$name"; else not_ok "$name" "failed: $*"; fi
+	if "$@"; then pass "$name"; else not_ok "$name" "failed: $*"; fi
 }
 
 # req NAME [curl args]: headers in $tmp/NAME.h, body in $tmp/NAME.b; the
@@ -62,7 +46,7 @@ if ! status_is page 200; then
 	    "build/cgi-bin/relay built and IDPROVER_TEMPLATES set?"
 	exit 1
 fi
-ok "GET /relay answers 200"
+pass "GET /relay answers 200"
 check "the page is HTML" header_has page content-type 'text/html; charset=utf-8'
 check "Content-Security-Policy default-src 'self'" \
     header_has page content-security-policy "default-src 'self'"
@@ -182,7 +166,7 @@ TAP_START=$n node "$top/tests/integ/relay_browser.js" > "$tmp/browser.out" \
 rc=$?
 cat "$tmp/browser.out"
 n=$((n + $(grep -c '^\(not \)\?ok ' "$tmp/browser.out")))
-fails=$((fails + $(grep -c '^not ok ' "$tmp/browser.out")))
+failed=$((failed + $(grep -c '^not ok ' "$tmp/browser.out")))
 if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/browser.out"; then
 	not_ok "the browser test ran to its end" "exit status $rc"
 fi
@@ -278,5 +262,4 @@ check "both keys and both chains are kept, each under its own name" sh -c \
 check "... and the two chains differ" sh -c "! cmp -s \
     \$(ls '$IDPROVER_VAR/relay/issued/'$tn-*.pem | head -n 1) \
     \$(ls '$IDPROVER_VAR/relay/issued/'$tn-*.pem | tail -n 1)"
-echo "1..$n"
-[ $fails -eq 0 ]
+finish
