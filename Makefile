@@ -203,7 +203,7 @@ fuzz:
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
 bench:
-	@sh scripts/deps.sh test
+	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/load $(BUILD)/bench/nothing
 	@sh bench/run.sh
 
@@ -213,7 +213,7 @@ install:
 	sh scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD)
 
 fresh-check:
-	@sh scripts/fresh-check.sh
+	@FRESH='$(FRESH)' sh scripts/fresh-check.sh
 
 clean:
 	rm -rf build build-san tests/tmp
