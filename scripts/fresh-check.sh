@@ -49,12 +49,31 @@ FAILED=
 
 # --- Cleanup: processes in the root, then mounts, then files ---------------
 
-# Pids whose root directory is $ROOT (started inside it by us).
+# State and process group of a pid: "S 1234"; nothing when it is gone.
+pstate() {
+	sed -n 's/^.*) \(.\) [0-9-]* \([0-9-]*\) .*/\1 \2/p' "/proc/$1/stat" \
+	    2>/dev/null
+}
+
+# A zombie counts as gone: PID 1 here may be slow to reap what it inherits.
+alive() {
+	case $(pstate "$1") in
+	''|Z*) return 1 ;;
+	esac
+}
+
+# Is any live process left in process group $1?
+group_alive() {
+	ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 }
+	    END { exit !f }'
+}
+
+# Live pids whose root directory is $ROOT (started inside it by us).
 root_pids() {
 	[ -n "$ROOT" ] || return 0
 	for d in /proc/[0-9]*; do
 		r=$(readlink "$d/root" 2>/dev/null) || continue
-		[ "$r" = "$ROOT" ] && echo "${d#/proc/}"
+		[ "$r" = "$ROOT" ] && alive "${d#/proc/}" && echo "${d#/proc/}"
 	done
 }
 
@@ -63,7 +82,7 @@ stop_group() {
 	[ -n "$1" ] || return 0
 	kill -TERM -- "-$1" 2>/dev/null || return 0
 	i=0
-	while kill -0 -- "-$1" 2>/dev/null && [ $i -lt $(($2 * 10)) ]; do
+	while group_alive "$1" && [ $i -lt $(($2 * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
@@ -272,7 +291,7 @@ serve() {
 	    curl -fsS -o /dev/null --noproxy '*' --max-time 5 \
 	    --cacert $SRC/var/tls/ca.pem \
 	    https://localhost:$PORT/acme/directory" 2>/dev/null; do
-		kill -0 "$SVC" 2>/dev/null ||
+		alive "$SVC" ||
 			fail make-run "make run exited before serving"
 		i=$((i + 2))
 		[ $i -lt $READY_TIMEOUT ] ||
@@ -310,7 +329,7 @@ stop_service() {
 	# group; run.sh's trap stops lighttpd and what it spawned.
 	stop_group "$SVC" 15
 	SVC=
-	if kill -0 "$lpid" 2>/dev/null; then
+	if alive "$lpid"; then
 		fail make-run "lighttpd (pid $lpid) still running after stop"
 	fi
 	left=$(root_pids)
