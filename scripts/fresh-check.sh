@@ -80,13 +80,13 @@ root_pids() {
 # TERM a process group, wait up to $2 seconds, then KILL it.
 stop_group() {
 	[ -n "$1" ] || return 0
-	kill -TERM -- "-$1" 2>/dev/null || return 0
+	kill -s TERM -- "-$1" 2>/dev/null || return 0
 	i=0
 	while group_alive "$1" && [ $i -lt $(($2 * 10)) ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL -- "-$1" 2>/dev/null || true
+	kill -s KILL -- "-$1" 2>/dev/null || true
 }
 
 stop_root_pids() {
