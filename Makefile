@@ -31,10 +31,13 @@ BUILD	 = build-san
 HARDEN	 = -fstack-protector-strong
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
+# Debian's gcc links --as-needed except under -fsanitize: ask for it, so
+# that sanitized programs too record only the libraries they use.
+SANLD	 = -Wl,--as-needed
 endif
 CFLAGS	+= $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(WERROR) \
 	   -DTEMPLATE_DIR='"$(PREFIX)/share/idprover/templates"' $(SANFLAGS)
-LDFLAGS	+= $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS) $(SANLD)
 
 # --- Outside libraries, looked up lazily and once -------------------------
 # The Debian package that provides each pkg-config name.
