@@ -32,7 +32,10 @@ FRESH=${FRESH:-}
 CACHE=${IDPROVER_FRESH_CACHE:-/var/cache/idprover-fresh}
 SUITE=bookworm
 INCLUDE=ca-certificates,git,make
-SRC=/usr/local/src/idprover	# where the clone lives inside the root
+# Where the clone lives inside the root: short, because Apache's
+# mod_proxy_fcgi takes socket paths of at most 95 bytes and the tests make
+# theirs under tests/tmp.
+SRC=/srv/idprover
 TN=12025550123
 READY_TIMEOUT=2400		# seconds for `make run` to serve (installs)
 
