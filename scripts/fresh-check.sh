@@ -119,7 +119,7 @@ cleanup() {
 	done
 	MOUNTS=
 	[ -n "$WORK" ] || return 0
-	if [ -n "$ROOT" ] && grep -q " $ROOT[/ ]" /proc/self/mountinfo; then
+	if [ -n "$ROOT" ] && grep -q " ${ROOT}[/ ]" /proc/self/mountinfo; then
 		say "mounts left under $ROOT: not removing it"
 	elif [ -n "$FAILED" ] || [ "${IDPROVER_FRESH_KEEP:-0}" = 1 ]; then
 		[ "${IDPROVER_FRESH_KEEP:-0}" = 1 ] ||
@@ -215,15 +215,18 @@ probe_mirror() {
 # --- Building the root -----------------------------------------------------
 
 base_tar() {
+	# shellcheck disable=SC2046 # apt's file names: no blanks
 	key=$( { echo "$SUITE $INCLUDE"; cat $(host_sources) $(host_aptconf); } |
 	    cksum | cut -d' ' -f1)
 	echo "$CACHE/base-$SUITE-$key.tar"
 }
 
 bootstrap() {	# tarball
+	# shellcheck disable=SC2046 # apt's file names: no blanks
 	set -- "$1" $(for f in $(host_aptconf); do echo "--aptopt=$f"; done)
 	tar=$1
 	shift
+	# shellcheck disable=SC2046
 	mmdebstrap --variant=apt --include="$INCLUDE" --format=tar "$@" \
 	    "$SUITE" "$tar.tmp" $(host_sources) &&
 	    mv "$tar.tmp" "$tar"
