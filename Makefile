@@ -31,10 +31,13 @@ BUILD	 = build-san
 HARDEN	 = -fstack-protector-strong
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	   -fno-sanitize-recover=undefined
+# Debian's gcc links --as-needed except under -fsanitize: ask for it, so
+# that sanitized programs too record only the libraries they use.
+SANLD	 = -Wl,--as-needed
 endif
 CFLAGS	+= $(OPT) -std=c11 -D_GNU_SOURCE $(WARN) $(HARDEN) $(WERROR) \
 	   -DTEMPLATE_DIR='"$(PREFIX)/share/idprover/templates"' $(SANFLAGS)
-LDFLAGS	+= $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS) $(SANLD)
 
 # --- Outside libraries, looked up lazily and once -------------------------
 # The Debian package that provides each pkg-config name.
@@ -49,7 +52,7 @@ DEB_libpq	= libpq-dev
 
 pkg_run	 = $(if $(shell pkg-config --exists $(2) 2>/dev/null && echo y),$(shell \
 	   pkg-config --$(1) $(2)) ,$(error idprover: $(2) not found by \
-	   pkg-config: run `make deps` as root, or apt-get install $(DEB_$(2))))
+	   pkg-config: run `make deps deps-test` as root, or apt-get install $(DEB_$(2))))
 pkg_q	 = $(if $(PKG_$(1)_$(2)),,$(eval PKG_$(1)_$(2) := $(call pkg_run,$(1),$(2))))$(PKG_$(1)_$(2))
 pkg	 = $(foreach p,$(2),$(call pkg_q,$(1),$(p)))
 db_check = $(if $(DB_OK),,$(eval DB_OK := $(if $(shell printf '\#include <db.h>\n' | \
@@ -229,7 +232,7 @@ fuzz:
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
 bench:
-	@sh scripts/deps.sh test
+	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/load $(BUILD)/bench/nothing
 	@sh bench/run.sh
 
@@ -239,7 +242,7 @@ install:
 	sh scripts/install.sh "$(DESTDIR)$(PREFIX)" $(BUILD)
 
 fresh-check:
-	@sh scripts/fresh-check.sh
+	@FRESH='$(FRESH)' sh scripts/fresh-check.sh
 
 clean:
 	rm -rf build build-san tests/tmp
