@@ -153,6 +153,16 @@ idp_apache_setup() {
 		d=$(dirname "$d")
 	done
 	IDPA_RUN=$IDPA_ROOT/run
+	# Apache's mod_proxy_fcgi takes socket paths of at most 95 octets:
+	# from a checkout deep in the tree, the run folder (sockets, logs)
+	# is a short one under /tmp, linked from the root (run.sh removes it
+	# with the root).
+	if [ ${#IDPA_RUN} -gt 60 ]; then
+		d=$(mktemp -d /tmp/idpa.XXXXXX) || return 1
+		chmod 755 "$d"
+		ln -s "$d" "$IDPA_RUN" || return 1
+		IDPA_RUN=$d
+	fi
 	IDPA_CONF=$IDPA_RUN/server.conf
 	IDPA_VAR=$IDPA_ROOT/var
 	IDPA_SMS_LOG=$IDPA_VAR/sms.log

@@ -91,7 +91,13 @@ run_one() {
 		echo "(kept: $IDP_ROOT)"
 		return $rc
 	fi
-	[ "${IDP_KEEP:-0}" = 1 ] || rm -rf "$IDP_ROOT"
+	if [ "${IDP_KEEP:-0}" != 1 ]; then
+		# Short run folders of Apache's (apache.sh), linked from here.
+		find "$IDP_ROOT" -maxdepth 2 -type l -name run \
+		    -lname '/tmp/idpa.*' -exec readlink {} \; |
+		    while read -r d; do rm -rf "$d"; done
+		rm -rf "$IDP_ROOT"
+	fi
 	return 0
 }
 
