@@ -12,21 +12,75 @@
 
 #ifndef ACMEC_BODY_MAX
 #define ACMEC_BODY_MAX		(1024 * 1024)	/* response body cap */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #ifndef ACMEC_NONCE_MAX
 #define ACMEC_NONCE_MAX		256	/* longest Replay-Nonce we keep */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #ifndef ACMEC_POLL_MAX
 #define ACMEC_POLL_MAX		120	/* seconds spent polling an order */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #ifndef ACMEC_WAIT_MAX
 #define ACMEC_WAIT_MAX		10	/* longest single Retry-After wait */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #ifndef ACMEC_LINKS_MAX
 #define ACMEC_LINKS_MAX		8	/* Link header values kept */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #ifndef ACMEC_HEADER_MAX
 #define ACMEC_HEADER_MAX	2048	/* a response header line we read */
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
+
 #endif
 #define ACMEC_TIMEOUT		60L	/* seconds per request */
 #define ACMEC_CONNECT_TIMEOUT	15L
@@ -122,5 +176,14 @@ void		 acmec_prob_from(struct acmec_problem *p, json_object *o);
 /* A failure that is not a problem document: status 0. Returns -1. */
 int		 acmec_error(struct acmec *c, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
+
+/* JSON payloads (acmec.c): add v under k to o (v is put on failure; a
+ * NULL v fails), append v to the array a likewise, and o as text in a
+ * new string the caller frees (NULL on failure). */
+int		 acmec_jadd(json_object *o, const char *k, json_object *v);
+int		 acmec_jpush(json_object *a, json_object *v);
+char		*acmec_jtext(json_object *o);
+/* base64url of len octets in a new string the caller frees. */
+char		*acmec_b64(const unsigned char *p, size_t len);
 
 #endif

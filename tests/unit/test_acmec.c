@@ -12,6 +12,7 @@
 
 #include "../../lib/client/acmec.c"
 #include "../../lib/client/acmec_net.c"
+#include "../../lib/client/acmec_order.c"
 
 #include "vectors.h"
 
