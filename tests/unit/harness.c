@@ -43,6 +43,12 @@ hx_write(const char *path, const char *text)
 	fclose(f);
 }
 
+void
+hx_rmtree(const char *dir)
+{
+	nftw(dir, hx_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void
 hx_config(struct hx *h, const char *conf)
 {
@@ -106,7 +112,7 @@ hx_free(struct hx *h)
 	if (h->srv.st != NULL)
 		store_close(h->srv.st);
 	signer_free(h->key);
-	nftw(h->dir, hx_rm, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(h->dir);
 	free(h);
 }
 

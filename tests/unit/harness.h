@@ -32,6 +32,8 @@ struct hx {
  * ("\"tos_url\": \"...\"", or NULL). hx_free removes it all. */
 struct hx	*hx_new(unsigned flags, const char *conf);
 void		 hx_free(struct hx *);
+/* Remove dir and everything below it (a test's temporary folder). */
+void		 hx_rmtree(const char *dir);
 
 /* Close the store (before another process opens it) and reopen it. */
 void		 hx_store_close(struct hx *);

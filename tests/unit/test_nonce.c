@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "../../lib/server/nonce.c"
 
 #define NOW	1750000000
@@ -24,15 +26,6 @@ struct fx {
 	struct server	 srv;
 	struct server	 other;
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -49,7 +42,7 @@ setup(void **state)
 	snprintf(f->db, sizeof(f->db), "%s/db", f->dir);
 	if ((f->srv.st = store_open(f->db, 1)) == NULL ||
 	    crypt_random(f->srv.secret, sizeof(f->srv.secret)) == -1) {
-		nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		hx_rmtree(f->dir);
 		free(f);
 		return -1;
 	}
@@ -65,7 +58,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	store_close(f->srv.st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "acme.h"
 #include "outbox.h"
 #include "sms.h"
@@ -31,15 +33,6 @@ struct fx {
 	struct account	 a;
 	struct order	 o;
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -85,7 +78,7 @@ teardown(void **state)
 
 	gateway_close(f->srv.gw);
 	store_close(f->srv.st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(f->dir);
 	free(f);
 	return 0;
 }

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "acme.h"
 #include "ratelimit.h"
 
@@ -31,15 +33,6 @@ struct fx {
 };
 
 static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	struct fx	*f;
@@ -53,7 +46,7 @@ setup(void **state)
 	}
 	snprintf(f->db, sizeof(f->db), "%s/db", f->dir);
 	if ((f->srv.st = store_open(f->db, 1)) == NULL) {
-		nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		hx_rmtree(f->dir);
 		free(f);
 		return -1;
 	}
@@ -73,7 +66,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	store_close(f->srv.st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(f->dir);
 	free(f);
 	return 0;
 }

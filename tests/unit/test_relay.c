@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "fcgi.h"
 #include "page.h"
 #include "b64url.h"
@@ -41,15 +43,6 @@ struct ans {
 	char		*out;
 	char		 cookie[128];	/* "__Host-idp_relay=..." when set */
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -93,7 +86,7 @@ teardown(void **state)
 
 	relay_free(f->srv.data);
 	store_close(f->srv.st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(f->dir);
 	free(f);
 	return 0;
 }

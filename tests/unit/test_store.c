@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
+
 #include "../../lib/store/bdb.c"
 
 #define NOW	1750000000
@@ -23,15 +25,6 @@ struct fx {
 	char		 db[96];
 	struct store	*st;
 };
-
-static int
-rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -47,7 +40,7 @@ setup(void **state)
 	}
 	snprintf(f->db, sizeof(f->db), "%s/db", f->dir);
 	if ((f->st = store_open(f->db, 1)) == NULL) {
-		nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		hx_rmtree(f->dir);
 		free(f);
 		return -1;
 	}
@@ -61,7 +54,7 @@ teardown(void **state)
 	struct fx	*f = *state;
 
 	store_close(f->st);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	hx_rmtree(f->dir);
 	free(f);
 	return 0;
 }
