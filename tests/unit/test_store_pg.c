@@ -292,7 +292,7 @@ test_pg_platform(void **state)
 	memset(&p.held[5], 0, sizeof(p.held[5]));
 	p.held[2] = (struct guard_hold){ NOW, NOW + 60, 1, 1, "33" };
 	p.status = PLATFORM_ENABLED;
-	p.origin[0] = '\0';
+	memset(p.origin, 0, sizeof(p.origin));
 	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
 	commit(f->st);
 	begin(f->st);
@@ -363,8 +363,9 @@ test_pg_v2_fields(void **state)
 	assert_int_equal(store_order_get(f->st, o.id, &p), STORE_OK);
 	assert_memory_equal(&o, &p, sizeof(o));
 	/* The conditional update carries them too. */
+	memset(p.profile, 0, sizeof(p.profile));
 	strcpy(p.profile, "classic");
-	p.proof[0] = '\0';
+	memset(p.proof, 0, sizeof(p.proof));
 	p.status = ORDER_READY;
 	assert_int_equal(store_order_put(f->st, &p), STORE_OK);
 	b.platform[0] = '\0';
