@@ -123,6 +123,7 @@ static int	bdb_replace(struct store *st, const char *cert,
 static int	bdb_replaced_by(struct store *st, const char *cert,
 		    char *order);
 static int	bdb_panicked(const struct store *st);
+static int	bdb_platform_put(struct store *st, const struct platform *p);
 static int	bdb_prune(struct store *st, int64_t now, long *removed);
 static int	bdb_reopen(struct store **stp);
 static int	bdb_retry(const struct store *st);
@@ -953,6 +954,18 @@ bdb_replace(struct store *st, const char *cert, const char *order,
 	return store_put(st, DB_META, key, strlen(key), order, ID_LEN, 0);
 }
 
+/* A copied replacement record, written over what is there. */
+static int
+store_replaced_load(struct store *st, const char *cert, const char *order)
+{
+	char	 key[sizeof(REPLACED_PREFIX) + ID_LEN];
+
+	if (store_replaced_key(cert, key, sizeof(key)) == -1 ||
+	    strlen(order) != ID_LEN)
+		return STORE_ERR;
+	return store_put(st, DB_META, key, strlen(key), order, ID_LEN, 0);
+}
+
 struct revoked_walk {
 	int	(*fn)(void *, const struct cert *);
 	void	*arg;
@@ -1541,21 +1554,59 @@ store_dump_fixed(struct dump *d, const DBT *v)
 		[SK_ORDER] = sizeof(struct order),
 		[SK_CERT] = sizeof(struct cert),
 		[SK_SMS] = sizeof(struct sms),
+		[SK_PLATFORM] = sizeof(struct platform),
 	};
+	struct account	*a = &d->r.u.a;
 
+	/* Records of an earlier version read as the current one. */
+	if (d->kind == SK_ORDER)
+		return store_order_decode(v->data, v->size, &d->r.u.o) == -1;
+	if (d->kind == SK_ACCOUNT && v->size == ACCOUNT_V1_SIZE) {
+		memcpy(a, v->data, v->size);
+		if (a->version != RECORD_VERSION)
+			return 1;
+		a->version = ACCOUNT_VERSION;
+		return !store_account_ok(a);
+	}
 	if (v->size != sizes[d->kind])
 		return 1;
 	memcpy(&d->r.u, v->data, v->size);
 	switch (d->kind) {
 	case SK_ACCOUNT:
-		return !store_account_ok(&d->r.u.a);
-	case SK_ORDER:
-		return !store_order_ok(&d->r.u.o);
+		return !store_account_ok(a);
 	case SK_CERT:
 		return !store_cert_ok(&d->r.u.c);
+	case SK_PLATFORM:
+		return !store_platform_ok(&d->r.u.p);
 	default:
 		return !store_sms_ok(&d->r.u.m);
 	}
+}
+
+/* Meta holds the replacement records too (REPLACED_PREFIX): 1 when k is
+ * one. */
+static int
+store_is_replaced(const DBT *k)
+{
+	size_t	 n = sizeof(REPLACED_PREFIX) - 1;
+
+	return k->size >= n && memcmp(k->data, REPLACED_PREFIX, n) == 0;
+}
+
+/* A replacement record: the certificate's id after the prefix, the
+ * order's id as the value. */
+static int
+store_dump_replaced(struct store_rec *r, const DBT *k, const DBT *v)
+{
+	size_t	 n = sizeof(REPLACED_PREFIX) - 1;
+
+	if (!store_is_replaced(k))
+		return -1;	/* a meta counter: SK_META */
+	if (v->size != ID_LEN || k->size - n > ID_LEN)
+		return 1;
+	memcpy(r->u.repl.cert, (char *)k->data + n, k->size - n);
+	memcpy(r->u.repl.order, v->data, ID_LEN);
+	return 0;
 }
 
 /* The key-value databases: keys, account lists, nonces, the retry index,
@@ -1612,7 +1663,11 @@ store_dump_kv(struct dump *d, const DBT *k, const DBT *v)
 			return 1;
 		memcpy(&r->u.win.w, v->data, sizeof(r->u.win.w));
 		return 0;
+	case SK_REPLACED:
+		return store_dump_replaced(r, k, v);
 	default:
+		if (store_is_replaced(k))
+			return -1;	/* SK_REPLACED */
 		if (v->size != 8 || store_keystr(r->u.ctr.key,
 		    sizeof(r->u.ctr.key), k) == -1)
 			return 1;
@@ -1631,7 +1686,7 @@ store_dump_one(struct store *st, DBT *k, DBT *v, void *arg)
 	memset(&d->r, 0, sizeof(d->r));
 	d->r.kind = d->kind;
 	if (d->kind == SK_ACCOUNT || d->kind == SK_ORDER ||
-	    d->kind == SK_CERT || d->kind == SK_SMS)
+	    d->kind == SK_CERT || d->kind == SK_SMS || d->kind == SK_PLATFORM)
 		skip = store_dump_fixed(d, v);
 	else
 		skip = store_dump_kv(d, k, v);
@@ -1653,7 +1708,8 @@ bdb_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
 		[SK_CERT] = DB_CERTS, [SK_NONCE] = DB_NONCES,
 		[SK_SMS] = DB_OUTBOX, [SK_DUE] = DB_DUE,
 		[SK_COUNTER] = DB_COUNTERS, [SK_META] = DB_META,
-		[SK_WINDOW] = DB_COUNTERS,
+		[SK_WINDOW] = DB_COUNTERS, [SK_PLATFORM] = DB_PLATFORMS,
+		[SK_REPLACED] = DB_META,
 	};
 	struct dump	*d;
 	int		 k, rc = STORE_OK;
@@ -1710,6 +1766,10 @@ bdb_load(struct store *st, const struct store_rec *r)
 		    strlen(r->u.ctr.key), v, 8, 0);
 	case SK_WINDOW:
 		return bdb_window_put(st, r->u.win.key, &r->u.win.w);
+	case SK_PLATFORM:
+		return bdb_platform_put(st, &r->u.p);
+	case SK_REPLACED:
+		return store_replaced_load(st, r->u.repl.cert, r->u.repl.order);
 	default:
 		return STORE_ERR;
 	}

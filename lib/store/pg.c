@@ -45,7 +45,7 @@
 #define PG_PIPE_MAX	64	/* commands queued before a flush */
 #define PG_SEEN_MAX	8	/* rows read by a transaction, with rev */
 #define PG_COUNTERS_MAX	8	/* counters read by a transaction */
-#define PG_PARAMS_MAX	24
+#define PG_PARAMS_MAX	32
 #define PG_URI_MAX	1024
 #define PG_LOCK_MIGRATE	0x69647072	/* advisory lock of migrate */
 
@@ -64,21 +64,30 @@ enum stmt {
 	S_KV_ALL, S_PRUNE, S_STATS, S_VERSION, S_DUMP_ACCOUNTS, S_DUMP_KEYS,
 	S_DUMP_ORDERS, S_DUMP_REFS, S_DUMP_CERTS, S_DUMP_NONCES, S_DUMP_SMS,
 	S_DUMP_DUE, S_DUMP_COUNTERS, S_DUMP_META, S_DUMP_WINDOWS, S_DUE_PEEK,
-	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S__MAX
+	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S_ORDERS_WALK, S_REPLACE_INS,
+	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_PLATFORM_GET,
+	S_PLATFORM_PUT, S_PLATFORMS, S_DUMP_PLATFORMS, S_DUMP_REPLACED,
+	S__MAX
 };
 
-#define ACCOUNT_COLS "id, status, tos, created, thumb, jwk, contact, rev"
+#define ACCOUNT_VERSION	2	/* as on Berkeley DB: with the platform */
+#define ORDER_VERSION	2	/* with profile, replaces and proof */
+#define PG_WALK_BATCH	256	/* orders read at a time by orders_walk */
+
+#define ACCOUNT_COLS "id, status, tos, created, thumb, jwk, contact, rev, " \
+	"platform"
 #define ORDER_COLS "o.id, o.account, o.status, o.authz_status, " \
 	"o.chall_status, o.sends, o.tries, o.error, o.created, o.expires, " \
 	"o.not_before, o.not_after, o.authz_expires, o.validated, " \
 	"o.code_expires, o.last_send, o.identifier, o.tn, o.token, " \
-	"o.code_mac, o.detail, o.rev"
+	"o.code_mac, o.detail, o.rev, o.profile, o.replaces, o.proof"
 #define ORDER_SET "account = $2, status = $3, authz_status = $4, " \
 	"chall_status = $5, sends = $6, tries = $7, error = $8, " \
 	"created = $9, expires = $10, not_before = $11, not_after = $12, " \
 	"authz_expires = $13, validated = $14, code_expires = $15, " \
 	"last_send = $16, identifier = $17, tn = $18, token = $19, " \
-	"code_mac = $20, detail = $21"
+	"code_mac = $20, detail = $21, profile = $22, replaces = $23, " \
+	"proof = $24"
 #define CERT_COLS "order_id, account, serial, issued, not_after, revoked, " \
 	"reason, revoked_at, der, rev"
 #define CERT_SET "account = $2, serial = $3, issued = $4, not_after = $5, " \
@@ -86,18 +95,22 @@ enum stmt {
 #define SMS_COLS "id, state, attempts, created, next_try, expires, " \
 	"sent_at, order_id, account, recipient, sealed, msgid, error"
 #define ACCOUNT_SET "status = $2, tos = $3, created = $4, thumb = $5, " \
-	"jwk = $6, contact = $7"
+	"jwk = $6, contact = $7, platform = $8"
+#define PLATFORM_COLS "name, status, created, rotated, sms_hour, sms_day, " \
+	"shown, origin, hashes, prefixes, kid, sealed, held_slot, " \
+	"held_prefix, held_since, held_until, held_sent, held_done"
 
 static const char *const sqls[S__MAX] = {
 	[S_ACCOUNT_GET] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = $1",
 	[S_ACCOUNT_INS] = "INSERT INTO accounts (id, status, tos, created, "
-	    "thumb, jwk, contact) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-	    "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
+	    "thumb, jwk, contact, platform) VALUES ($1, $2, $3, $4, $5, $6, "
+	    "$7, $8) ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, "
 	    "tos = EXCLUDED.tos, created = EXCLUDED.created, "
 	    "thumb = EXCLUDED.thumb, jwk = EXCLUDED.jwk, "
-	    "contact = EXCLUDED.contact, rev = accounts.rev + 1",
+	    "contact = EXCLUDED.contact, platform = EXCLUDED.platform, "
+	    "rev = accounts.rev + 1",
 	[S_ACCOUNT_UPD] = "UPDATE accounts SET " ACCOUNT_SET ", rev = rev + 1 "
-	    "WHERE id = $1 AND rev = $8",
+	    "WHERE id = $1 AND rev = $9",
 	[S_KEY_GET] = "SELECT account FROM account_keys WHERE thumb = $1",
 	[S_KEY_PUT] = "INSERT INTO account_keys (thumb, account) "
 	    "VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1",
@@ -110,11 +123,12 @@ static const char *const sqls[S__MAX] = {
 	    "authz_status, chall_status, sends, tries, error, created, "
 	    "expires, not_before, not_after, authz_expires, validated, "
 	    "code_expires, last_send, identifier, tn, token, code_mac, "
-	    "detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, "
-	    "$12, $13, $14, $15, $16, $17, $18, $19, $20, $21) "
+	    "detail, profile, replaces, proof) VALUES ($1, $2, $3, $4, $5, "
+	    "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+	    "$19, $20, $21, $22, $23, $24) "
 	    "ON CONFLICT (id) DO UPDATE SET " ORDER_SET ", rev = o.rev + 1",
 	[S_ORDER_UPD] = "UPDATE orders SET " ORDER_SET ", rev = rev + 1 "
-	    "WHERE id = $1 AND rev = $22",
+	    "WHERE id = $1 AND rev = $25",
 	[S_ACCT_ORDER_ADD] = "INSERT INTO account_orders (account, created, "
 	    "id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
 	[S_ACCT_ORDERS] = "SELECT " ORDER_COLS " FROM account_orders r "
@@ -213,6 +227,55 @@ static const char *const sqls[S__MAX] = {
 	    "last) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE "
 	    "SET expires = EXCLUDED.expires, slot = EXCLUDED.slot, "
 	    "n = EXCLUDED.n, last = EXCLUDED.last",
+	[S_ORDERS_WALK] = "SELECT " ORDER_COLS " FROM orders o WHERE "
+	    "$1::text IS NULL OR o.id > $1 ORDER BY o.id LIMIT $2",
+	/* The first claim of a certificate wins; a later one finds the
+	 * constraint (no row returned), or a serialization failure while
+	 * the first is not committed, and its retry finds the winner. */
+	[S_REPLACE_INS] = "INSERT INTO replacements (certificate, order_id) "
+	    "VALUES ($1, $2) ON CONFLICT ON CONSTRAINT "
+	    "replacements_one_per_certificate DO NOTHING RETURNING 1",
+	[S_REPLACE_UPD] = "UPDATE replacements SET order_id = $2 "
+	    "WHERE certificate = $1 AND order_id = $3 RETURNING 1",
+	[S_REPLACE_SET] = "INSERT INTO replacements (certificate, order_id) "
+	    "VALUES ($1, $2) ON CONFLICT ON CONSTRAINT "
+	    "replacements_one_per_certificate DO UPDATE "
+	    "SET order_id = EXCLUDED.order_id",
+	[S_REPLACED_BY] = "SELECT order_id FROM replacements "
+	    "WHERE certificate = $1",
+	[S_PLATFORM_GET] = "SELECT " PLATFORM_COLS " FROM platforms "
+	    "WHERE name = $1",
+	[S_PLATFORM_PUT] = "INSERT INTO platforms (" PLATFORM_COLS ") "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+	    "$14, $15, $16, $17, $18) ON CONFLICT ON CONSTRAINT "
+	    "platforms_pkey DO UPDATE SET status = EXCLUDED.status, "
+	    "created = EXCLUDED.created, rotated = EXCLUDED.rotated, "
+	    "sms_hour = EXCLUDED.sms_hour, sms_day = EXCLUDED.sms_day, "
+	    "shown = EXCLUDED.shown, origin = EXCLUDED.origin, "
+	    "hashes = EXCLUDED.hashes, prefixes = EXCLUDED.prefixes, "
+	    "kid = EXCLUDED.kid, sealed = EXCLUDED.sealed, "
+	    "held_slot = EXCLUDED.held_slot, "
+	    "held_prefix = EXCLUDED.held_prefix, "
+	    "held_since = EXCLUDED.held_since, "
+	    "held_until = EXCLUDED.held_until, "
+	    "held_sent = EXCLUDED.held_sent, held_done = EXCLUDED.held_done",
+	[S_PLATFORMS] = "SELECT " PLATFORM_COLS " FROM platforms "
+	    "ORDER BY name LIMIT $1",
+	[S_DUMP_PLATFORMS] = "SELECT " PLATFORM_COLS " FROM platforms "
+	    "ORDER BY name",
+	[S_DUMP_REPLACED] = "SELECT certificate, order_id FROM replacements "
+	    "ORDER BY certificate",
+};
+
+/* The statement that dumps each kind of record. */
+static const enum stmt dump_stmts[SK__MAX] = {
+	[SK_ACCOUNT] = S_DUMP_ACCOUNTS, [SK_KEY] = S_DUMP_KEYS,
+	[SK_ORDER] = S_DUMP_ORDERS, [SK_ACCT_ORDER] = S_DUMP_REFS,
+	[SK_CERT] = S_DUMP_CERTS, [SK_NONCE] = S_DUMP_NONCES,
+	[SK_SMS] = S_DUMP_SMS, [SK_DUE] = S_DUMP_DUE,
+	[SK_COUNTER] = S_DUMP_COUNTERS, [SK_META] = S_DUMP_META,
+	[SK_WINDOW] = S_DUMP_WINDOWS, [SK_PLATFORM] = S_DUMP_PLATFORMS,
+	[SK_REPLACED] = S_DUMP_REPLACED,
 };
 
 /* What a queued command was, to read its result. */
@@ -951,13 +1014,13 @@ static int
 pg_row_account(const PGresult *r, int i, struct account *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->version = 1;
+	a->version = ACCOUNT_VERSION;
 	a->status = (uint8_t)r_num(r, i, 1);
 	a->tos = (uint8_t)r_num(r, i, 2);
 	a->created = r_num(r, i, 3);
 	if (R_STR(r, i, 0, a->id) == -1 || R_STR(r, i, 4, a->thumb) == -1 ||
 	    R_STR(r, i, 5, a->key) == -1 || R_STR(r, i, 6, a->contact) == -1 ||
-	    a->status >= ACCT__MAX)
+	    R_STR(r, i, 8, a->platform) == -1 || a->status >= ACCT__MAX)
 		return -1;
 	return 0;
 }
@@ -992,6 +1055,7 @@ pg_account_put(struct store *st, const struct account *a)
 	p_str(&p, a->thumb);
 	p_str(&p, a->key);
 	p_str(&p, a->contact);
+	p_str(&p, a->platform);
 	if (rev < 0)
 		return pg_write(st, S_ACCOUNT_INS, &p, CMD_EXEC);
 	p_num(&p, rev);
@@ -1051,7 +1115,7 @@ pg_row_order(const PGresult *r, int i, struct order *o)
 	size_t	 n;
 
 	memset(o, 0, sizeof(*o));
-	o->version = 1;
+	o->version = ORDER_VERSION;
 	o->status = (uint8_t)r_num(r, i, 2);
 	o->authz = (uint8_t)r_num(r, i, 3);
 	o->chall = (uint8_t)r_num(r, i, 4);
@@ -1072,7 +1136,10 @@ pg_row_order(const PGresult *r, int i, struct order *o)
 	    R_STR(r, i, 16, o->ident) == -1 || R_STR(r, i, 17, o->tn) == -1 ||
 	    R_STR(r, i, 18, o->token) == -1 ||
 	    r_copy(r, i, 19, o->code_mac, sizeof(o->code_mac), 0, &n) == -1 ||
-	    R_STR(r, i, 20, o->detail) == -1 || o->status >= ORDER__MAX ||
+	    R_STR(r, i, 20, o->detail) == -1 ||
+	    R_STR(r, i, 22, o->profile) == -1 ||
+	    R_STR(r, i, 23, o->replaces) == -1 ||
+	    R_STR(r, i, 24, o->proof) == -1 || o->status >= ORDER__MAX ||
 	    o->authz >= AUTHZ__MAX || o->chall >= CHALL__MAX)
 		return -1;
 	return 0;
@@ -1128,6 +1195,9 @@ pg_order_put(struct store *st, const struct order *o)
 	p_str(&p, o->token);
 	p_bytes(&p, o->code_mac, sizeof(o->code_mac));
 	p_str(&p, o->detail);
+	p_str(&p, o->profile);
+	p_str(&p, o->replaces);
+	p_str(&p, o->proof);
 	if (rev < 0)
 		return pg_write(st, S_ORDER_INS, &p, CMD_EXEC);
 	p_num(&p, rev);
@@ -1175,6 +1245,81 @@ pg_acct_orders(struct store *st, const char *acct, const char *after,
 	}
 	PQclear(r);
 	return pg_failed(st) ? STORE_ERR : n;
+}
+
+/* Every order, PG_WALK_BATCH at a time in id order (an operator's tool
+ * over a large table holds one batch, not the table). */
+static int
+pg_orders_walk(struct store *st, int (*fn)(void *, const struct order *),
+    void *arg)
+{
+	struct params	 p;
+	struct order	 o;
+	char		 after[ID_LEN + 1] = "";
+	PGresult	*r;
+	int		 i, n, stop = 0;
+
+	do {
+		p.n = 0;
+		if (after[0] != '\0')
+			p_str(&p, after);
+		else
+			p_null(&p);
+		p_num(&p, PG_WALK_BATCH);
+		if ((r = pg_exec(st, S_ORDERS_WALK, &p)) == NULL)
+			return STORE_ERR;
+		n = PQntuples(r);
+		for (i = 0; i < n && !stop; i++) {
+			if (R_STR(r, i, 0, after) == -1)
+				return pg_corrupt(st, r, __func__);
+			if (pg_row_order(r, i, &o) == 0)
+				stop = fn(arg, &o) == -1;
+		}
+		PQclear(r);
+	} while (n == PG_WALK_BATCH && !stop);
+	return pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
+/* --- Replacement (RFC 9773) ----------------------------------------- */
+
+static int
+pg_replaced_by(struct store *st, const char *cert, char *order)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	if (strlen(cert) > ID_LEN)
+		return STORE_NOTFOUND;
+	p_str(&p, cert);
+	if ((rc = pg_one(st, S_REPLACED_BY, &p, &r)) != STORE_OK)
+		return rc;
+	if (PQgetlength(r, 0, 0) != ID_LEN)
+		return pg_corrupt(st, r, __func__);
+	r_copy(r, 0, 0, order, ID_LEN + 1, 1, NULL);
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* The claim is the insert (prev NULL) or the update from prev; no row
+ * back is STORE_EXISTS, and the transaction goes on, as on Berkeley DB. */
+static int
+pg_replace(struct store *st, const char *cert, const char *order,
+    const char *prev)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	if (strlen(cert) > ID_LEN || strlen(order) != ID_LEN)
+		return STORE_ERR;
+	p_str(&p, cert);
+	p_str(&p, order);
+	if (prev != NULL)
+		p_str(&p, prev);
+	rc = pg_one(st, prev == NULL ? S_REPLACE_INS : S_REPLACE_UPD, &p, &r);
+	PQclear(r);
+	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
 }
 
 /* --- Certificates --------------------------------------------------- */
@@ -1657,6 +1802,342 @@ pg_window_put(struct store *st, const char *key, const struct window *w)
 	return pg_write(st, S_WINDOW_PUT, &p, CMD_EXEC);
 }
 
+/* --- Platforms ------------------------------------------------------ */
+
+/* A one-dimensional binary array (or an empty one), read element by
+ * element; NULL elements are refused. */
+struct arr {
+	const unsigned char	*p;
+	size_t			 len, off;
+	int			 n;
+};
+
+static int
+arr_open(const PGresult *r, int row, int col, struct arr *a, int max)
+{
+	a->p = (const unsigned char *)PQgetvalue(r, row, col);
+	a->len = (size_t)PQgetlength(r, row, col);
+	if (PQgetisnull(r, row, col) || a->len < 12)
+		return -1;
+	if (pg_be32(a->p) == 0) {
+		a->n = 0;
+		a->off = 12;
+	} else if (pg_be32(a->p) == 1 && a->len >= 20 &&
+	    pg_be32(a->p + 12) <= (uint32_t)max) {
+		a->n = (int)pg_be32(a->p + 12);
+		a->off = 20;
+	} else
+		return -1;
+	return 0;
+}
+
+/* The next element: its octets and length; -1 past the end. */
+static int
+arr_next(struct arr *a, const unsigned char **v, size_t *len)
+{
+	uint32_t	 el;
+
+	if (a->off + 4 > a->len)
+		return -1;
+	el = pg_be32(a->p + a->off);
+	a->off += 4;
+	if (el > a->len - a->off)	/* also NULL: 0xffffffff */
+		return -1;
+	*v = a->p + a->off;
+	*len = el;
+	a->off += el;
+	return 0;
+}
+
+/* The next element as a string of less than size octets. */
+static int
+arr_str(struct arr *a, char *dst, size_t size)
+{
+	const unsigned char	*v;
+	size_t			 len;
+
+	if (arr_next(a, &v, &len) == -1 || len >= size ||
+	    memchr(v, '\0', len) != NULL)
+		return -1;
+	memcpy(dst, v, len);
+	dst[len] = '\0';
+	return 0;
+}
+
+/* The next element as an integer (integer or bigint). */
+static int
+arr_num(struct arr *a, int64_t *out)
+{
+	const unsigned char	*v;
+	uint64_t		 x = 0;
+	size_t			 len, k;
+
+	if (arr_next(a, &v, &len) == -1 || (len != 4 && len != 8))
+		return -1;
+	for (k = 0; k < len; k++)
+		x = x << 8 | v[k];
+	*out = len == 4 ? (int32_t)x : (int64_t)x;
+	return 0;
+}
+
+/* The held prefixes: six parallel arrays (columns 12 to 17) of the slots
+ * in use. */
+static int
+pg_row_held(const PGresult *r, int i, struct platform *pl)
+{
+	struct arr		 a[6];
+	struct guard_hold	*h;
+	int64_t			 slot, sent, done;
+	int			 j, k;
+
+	for (k = 0; k < 6; k++)
+		if (arr_open(r, i, 12 + k, &a[k], GUARD_HELD_MAX) == -1 ||
+		    a[k].n != a[0].n)
+			return -1;
+	for (j = 0; j < a[0].n; j++) {
+		if (arr_num(&a[0], &slot) == -1 || slot < 0 ||
+		    slot >= GUARD_HELD_MAX)
+			return -1;
+		h = &pl->held[slot];
+		if (arr_str(&a[1], h->prefix, sizeof(h->prefix)) == -1 ||
+		    arr_num(&a[2], &h->since) == -1 ||
+		    arr_num(&a[3], &h->until) == -1 ||
+		    arr_num(&a[4], &sent) == -1 ||
+		    arr_num(&a[5], &done) == -1 || sent < 0 ||
+		    sent > UINT32_MAX || done < 0 || done > UINT32_MAX)
+			return -1;
+		h->sent = (uint32_t)sent;
+		h->done = (uint32_t)done;
+	}
+	for (k = 0; k < 6; k++)
+		if (a[k].off != a[k].len)
+			return -1;
+	return 0;
+}
+
+static int
+pg_row_platform(const PGresult *r, int i, struct platform *pl)
+{
+	struct arr	 h, x;
+	size_t		 n;
+	int		 j;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->version = 1;
+	pl->status = (uint8_t)r_num(r, i, 1);
+	pl->created = r_num(r, i, 2);
+	pl->rotated = r_num(r, i, 3);
+	pl->sms_hour = r_num(r, i, 4);
+	pl->sms_day = r_num(r, i, 5);
+	if (R_STR(r, i, 0, pl->name) == -1 || R_STR(r, i, 6, pl->shown) == -1 ||
+	    R_STR(r, i, 7, pl->origin) == -1 || R_STR(r, i, 10, pl->kid) == -1 ||
+	    r_copy(r, i, 11, pl->sealed, sizeof(pl->sealed), 0, &n) == -1 ||
+	    r_num(r, i, 1) < 0 || r_num(r, i, 1) >= PLATFORM__MAX ||
+	    arr_open(r, i, 8, &h, PLATFORM_HASHES_MAX) == -1 ||
+	    arr_open(r, i, 9, &x, PLATFORM_PREFIXES_MAX) == -1)
+		return -1;
+	pl->sealedlen = (uint32_t)n;
+	pl->nhashes = (uint8_t)h.n;
+	pl->nprefixes = (uint8_t)x.n;
+	for (j = 0; j < h.n; j++)
+		if (arr_str(&h, pl->hashes[j], sizeof(pl->hashes[j])) == -1)
+			return -1;
+	for (j = 0; j < x.n; j++)
+		if (arr_str(&x, pl->prefixes[j], sizeof(pl->prefixes[j])) == -1)
+			return -1;
+	if (h.off != h.len || x.off != x.len)
+		return -1;
+	return pg_row_held(r, i, pl);
+}
+
+static int
+pg_platform_get(struct store *st, const char *name, struct platform *pl)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, name);
+	if ((rc = pg_one(st, S_PLATFORM_GET, &p, &r)) != STORE_OK)
+		return rc;
+	if (pg_row_platform(r, 0, pl) == -1)
+		return pg_corrupt(st, r, __func__);
+	PQclear(r);
+	return STORE_OK;
+}
+
+/* An array literal, built element by element into buf: "{}" empty. */
+struct lit {
+	char	*buf;
+	size_t	 size, n;
+	int	 count, bad;
+};
+
+static void
+lit_start(struct lit *l, char *buf, size_t size)
+{
+	l->buf = buf;
+	l->size = size;
+	l->n = 1;
+	l->count = l->bad = 0;
+	buf[0] = '{';
+}
+
+/* Room for c more octets and the closing "}" with its NUL. */
+static int
+lit_room(struct lit *l, size_t c)
+{
+	if (l->bad || l->n + c + 2 > l->size)
+		l->bad = 1;
+	return !l->bad;
+}
+
+/* A string element, quoted. */
+static void
+lit_str(struct lit *l, const char *s)
+{
+	if (!lit_room(l, 3))
+		return;
+	if (l->count++ > 0)
+		l->buf[l->n++] = ',';
+	l->buf[l->n++] = '"';
+	for (; *s != '\0'; s++) {
+		if (!lit_room(l, 3))
+			return;
+		if (*s == '"' || *s == '\\')
+			l->buf[l->n++] = '\\';
+		l->buf[l->n++] = *s;
+	}
+	l->buf[l->n++] = '"';
+}
+
+static void
+lit_num(struct lit *l, long long v)
+{
+	char	 t[24];
+
+	snprintf(t, sizeof(t), "%lld", v);
+	if (!lit_room(l, strlen(t) + 1))
+		return;
+	if (l->count++ > 0)
+		l->buf[l->n++] = ',';
+	memcpy(l->buf + l->n, t, strlen(t));
+	l->n += strlen(t);
+}
+
+/* The literal, or NULL when it did not fit. */
+static const char *
+lit_end(struct lit *l)
+{
+	if (l->bad)
+		return NULL;
+	l->buf[l->n++] = '}';
+	l->buf[l->n] = '\0';
+	return l->buf;
+}
+
+#define PG_LIT_MAX	512	/* the longest: 16 held prefixes, or times */
+
+/* The eight array parameters of a platform (hashes, prefixes, the held
+ * slots in use); -1 when one does not fit. */
+static int
+pg_platform_arrays(const struct platform *pl, char a[8][PG_LIT_MAX],
+    const char *v[8])
+{
+	const struct guard_hold	*h;
+	struct lit		 l[8];
+	int			 j, k;
+
+	if (pl->nhashes > PLATFORM_HASHES_MAX ||
+	    pl->nprefixes > PLATFORM_PREFIXES_MAX)
+		return -1;
+	for (k = 0; k < 8; k++)
+		lit_start(&l[k], a[k], PG_LIT_MAX);
+	for (j = 0; j < pl->nhashes; j++)
+		lit_str(&l[0], pl->hashes[j]);
+	for (j = 0; j < pl->nprefixes; j++)
+		lit_str(&l[1], pl->prefixes[j]);
+	for (j = 0; j < GUARD_HELD_MAX; j++) {
+		if ((h = &pl->held[j])->until == 0)
+			continue;	/* a free slot */
+		lit_num(&l[2], j);
+		lit_str(&l[3], h->prefix);
+		lit_num(&l[4], h->since);
+		lit_num(&l[5], h->until);
+		lit_num(&l[6], h->sent);
+		lit_num(&l[7], h->done);
+	}
+	for (k = 0; k < 8; k++)
+		if ((v[k] = lit_end(&l[k])) == NULL)
+			return -1;
+	return 0;
+}
+
+/* A write queued with the next read or the commit. */
+static int
+pg_platform_put(struct store *st, const struct platform *pl)
+{
+	struct params	 p = { .n = 0 };
+	char		 a[8][PG_LIT_MAX];
+	const char	*v[8];
+	int		 k;
+
+	if (pl->sealedlen > sizeof(pl->sealed) ||
+	    pg_platform_arrays(pl, a, v) == -1)
+		return STORE_ERR;
+	p_str(&p, pl->name);
+	p_num(&p, pl->status);
+	p_num(&p, pl->created);
+	p_num(&p, pl->rotated);
+	p_num(&p, pl->sms_hour);
+	p_num(&p, pl->sms_day);
+	p_str(&p, pl->shown);
+	p_str(&p, pl->origin);
+	p_str(&p, v[0]);
+	p_str(&p, v[1]);
+	p_str(&p, pl->kid);
+	p_bytes(&p, pl->sealed, pl->sealedlen);
+	for (k = 2; k < 8; k++)
+		p_str(&p, v[k]);
+	return pg_write(st, S_PLATFORM_PUT, &p, CMD_EXEC);
+}
+
+/* In name order, up to PLATFORMS_MAX; fn returns 0 to stop. Outside a
+ * transaction a statement of its own, clean of an earlier failure. */
+static int
+pg_platforms(struct store *st, int (*fn)(void *, const struct platform *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct platform	*pl;
+	PGresult	*r;
+	int		 i, rc = STORE_OK;
+
+	if (!st->intx)
+		st->deadlock = st->failed = 0;
+	if ((pl = malloc(sizeof(*pl))) == NULL)
+		return STORE_ERR;
+	p_num(&p, PLATFORMS_MAX);
+	if ((r = pg_exec(st, S_PLATFORMS, &p)) == NULL) {
+		free(pl);
+		return STORE_ERR;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		if (pg_row_platform(r, i, pl) == -1) {
+			log_err("%s: a row that does not fit its record",
+			    __func__);
+			st->failed = 1;
+			rc = STORE_ERR;
+			break;
+		}
+		if (fn(arg, pl) == 0)
+			break;
+	}
+	PQclear(r);
+	free(pl);
+	return rc != STORE_OK || pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
 /* --- Key-value databases (the relay's) ------------------------------ */
 
 static int
@@ -1957,6 +2438,11 @@ pg_dump_row(const PGresult *r, int i, struct store_rec *x)
 	case SK_META:
 		x->u.ctr.meta = (uint64_t)r_num(r, i, 1);
 		return R_STR(r, i, 0, x->u.ctr.key);
+	case SK_PLATFORM:
+		return pg_row_platform(r, i, &x->u.p);
+	case SK_REPLACED:
+		return R_STR(r, i, 0, x->u.repl.cert) |
+		    R_STR(r, i, 1, x->u.repl.order);
 	default:
 		return pg_row_window(r, i, x->u.win.key, sizeof(x->u.win.key),
 		    &x->u.win.w);
@@ -1975,8 +2461,7 @@ pg_dump(struct store *st, int (*fn)(void *, const struct store_rec *),
 	if ((x = malloc(sizeof(*x))) == NULL)
 		return STORE_ERR;
 	for (k = 0; k < SK__MAX && rc == STORE_OK; k++) {
-		if ((r = pg_exec(st, (enum stmt)(S_DUMP_ACCOUNTS + k),
-		    &p)) == NULL) {
+		if ((r = pg_exec(st, dump_stmts[k], &p)) == NULL) {
 			rc = STORE_ERR;
 			break;
 		}
@@ -2034,6 +2519,14 @@ pg_load(struct store *st, const struct store_rec *x)
 		return pg_write(st, S_META_SET, &p, CMD_EXEC);
 	case SK_WINDOW:
 		return pg_window_put(st, x->u.win.key, &x->u.win.w);
+	case SK_PLATFORM:
+		return pg_platform_put(st, &x->u.p);
+	case SK_REPLACED:
+		if (strlen(x->u.repl.order) != ID_LEN)
+			return STORE_ERR;
+		p_str(&p, x->u.repl.cert);
+		p_str(&p, x->u.repl.order);
+		return pg_write(st, S_REPLACE_SET, &p, CMD_EXEC);
 	default:
 		return STORE_ERR;
 	}
@@ -2078,7 +2571,13 @@ static const struct store_engine pg_engine = {
 	.nonce_use = pg_nonce_use,
 	.order_get = pg_order_get,
 	.order_put = pg_order_put,
+	.orders_walk = pg_orders_walk,
+	.replace = pg_replace,
+	.replaced_by = pg_replaced_by,
 	.panicked = pg_panicked,
+	.platform_get = pg_platform_get,
+	.platform_put = pg_platform_put,
+	.platforms = pg_platforms,
 	.prune = pg_prune,
 	.reopen = pg_reopen,
 	.retry = pg_retry,

@@ -13,6 +13,7 @@
 const char *const store_kinds[SK__MAX] = {
 	"accounts", "keys", "orders", "account_orders", "certificates",
 	"nonces", "sms", "sms_due", "counters", "meta", "windows",
+	"platforms", "replacements",
 };
 
 int
@@ -417,9 +418,41 @@ store_rec_order(struct buf *b, const struct order *o)
 	    o->has_na ? (long long)o->not_after : 0,
 	    (long long)o->authz_expires, (long long)o->validated,
 	    (long long)o->code_expires, (long long)o->last_send, o->ident,
-	    o->tn, o->token, o->detail) == -1)
+	    o->tn, o->token, o->detail) == -1 ||
+	    buf_printf(b, "%s|%s|%s|", o->profile, o->replaces, o->proof) == -1)
 		return -1;
 	return store_rec_hex(b, o->code_mac, sizeof(o->code_mac));
+}
+
+/* A platform: its hashes and prefixes in use, its held slots (by index;
+ * a free slot, until 0, is nothing). */
+static int
+store_rec_platform(struct buf *b, const struct platform *p)
+{
+	const struct guard_hold	*h;
+	int			 i, rc;
+
+	rc = buf_printf(b, "%s|%d|%lld|%lld|%lld|%lld|%s|%s|%s|%d|%d|",
+	    p->name, p->status, (long long)p->created, (long long)p->rotated,
+	    (long long)p->sms_hour, (long long)p->sms_day, p->shown, p->origin,
+	    p->kid, p->nhashes, p->nprefixes);
+	for (i = 0; i < p->nhashes && i < PLATFORM_HASHES_MAX; i++)
+		rc |= buf_printf(b, "%s,", p->hashes[i]);
+	rc |= buf_printf(b, "|");
+	for (i = 0; i < p->nprefixes && i < PLATFORM_PREFIXES_MAX; i++)
+		rc |= buf_printf(b, "%s,", p->prefixes[i]);
+	rc |= buf_printf(b, "|");
+	for (i = 0; i < GUARD_HELD_MAX; i++) {
+		h = &p->held[i];
+		if (h->until != 0)
+			rc |= buf_printf(b, "%d:%s,%lld,%lld,%u,%u|", i,
+			    h->prefix, (long long)h->since,
+			    (long long)h->until, (unsigned)h->sent,
+			    (unsigned)h->done);
+	}
+	if (p->sealedlen > sizeof(p->sealed))
+		return -1;
+	return rc | store_rec_hex(b, p->sealed, p->sealedlen);
 }
 
 static int
@@ -446,9 +479,9 @@ store_rec_text(struct buf *b, const struct store_rec *r)
 	rc = buf_printf(b, "%s|", store_kinds[r->kind]);
 	switch (r->kind) {
 	case SK_ACCOUNT:
-		rc |= buf_printf(b, "%s|%d|%d|%lld|%s|%s|%s", a->id, a->status,
-		    a->tos, (long long)a->created, a->thumb, a->key,
-		    a->contact);
+		rc |= buf_printf(b, "%s|%d|%d|%lld|%s|%s|%s|%s", a->id,
+		    a->status, a->tos, (long long)a->created, a->thumb, a->key,
+		    a->contact, a->platform);
 		break;
 	case SK_KEY:
 		rc |= buf_printf(b, "%s|%s", r->u.key.thumb, r->u.key.id);
@@ -493,6 +526,12 @@ store_rec_text(struct buf *b, const struct store_rec *r)
 		break;
 	case SK_WINDOW:
 		rc |= store_rec_window(b, r->u.win.key, &r->u.win.w);
+		break;
+	case SK_PLATFORM:
+		rc |= store_rec_platform(b, &r->u.p);
+		break;
+	case SK_REPLACED:
+		rc |= buf_printf(b, "%s|%s", r->u.repl.cert, r->u.repl.order);
 		break;
 	default:
 		return -1;

@@ -293,7 +293,8 @@ int	 store_engine_complete(const struct store *);
 /* Every record of a store, one kind at a time (copy-store). */
 #define STORE_KEY_MAX	128	/* counter and meta keys */
 enum store_kind { SK_ACCOUNT, SK_KEY, SK_ORDER, SK_ACCT_ORDER, SK_CERT,
-	SK_NONCE, SK_SMS, SK_DUE, SK_COUNTER, SK_META, SK_WINDOW, SK__MAX };
+	SK_NONCE, SK_SMS, SK_DUE, SK_COUNTER, SK_META, SK_WINDOW,
+	SK_PLATFORM, SK_REPLACED, SK__MAX };
 extern const char *const store_kinds[SK__MAX];
 
 struct store_rec {
@@ -325,6 +326,11 @@ struct store_rec {
 			char	 key[STORE_KEY_MAX];
 			struct window w;
 		} win;
+		struct platform	 p;
+		struct {
+			char	 cert[ID_LEN + 1];	/* replaced */
+			char	 order[ID_LEN + 1];	/* by this one */
+		} repl;			/* SK_REPLACED: store_replace */
 	} u;
 };
 

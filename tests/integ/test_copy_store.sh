@@ -86,6 +86,9 @@ ok $? "python3-acme on Berkeley DB: an account, a pending order, a certificate" 
 kid=$(awk '$1 == "account" { print $2 }' "$work/make.out")
 serial=$(awk '$1 == "serial" { print $2 }' "$work/make.out")
 certurl=$(awk '$1 == "cert" { print $2 }' "$work/make.out")
+admin platform add copy-plat > "$work/platform.add" 2>&1
+ok $? "a platform on Berkeley DB" "$(cat "$work/platform.add")"
+admin platform list > "$work/platforms.bdb" 2>&1
 admin stats > "$work/stats.bdb" 2>&1
 idp_stop
 
@@ -102,8 +105,9 @@ ok "$(awk '$1 == "accounts" && $2 == 1 && $3 == 1 { f = 1 }
     $1 == "certificates" && $2 == 1 && $3 == 1 { h = 1 }
     $1 == "nonces" && $2 > 0 && $2 == $3 { n = 1 }
     $1 == "windows" && $2 > 0 && $2 == $3 { w = 1 }
-    END { exit !(f && g && h && n && w) }' "$work/copy1.out"; echo $?)" \
-    "copy-store: 1 account, 2 orders, 1 certificate, nonces, limit windows" \
+    $1 == "platforms" && $2 == 1 && $3 == 1 { p = 1 }
+    END { exit !(f && g && h && n && w && p) }' "$work/copy1.out"; echo $?)" \
+    "copy-store: 1 account, 2 orders, 1 certificate, nonces, windows, platform" \
     "$(cat "$work/copy1.out")"
 admin copy-store --to "$uri" > "$work/copy2.out" 2>&1
 rc=$?
@@ -115,6 +119,11 @@ psql_do "$db" "SELECT count(*) FROM account_keys k JOIN accounts a ON \
     a.id = k.account AND a.thumb = k.thumb" > "$work/keys" 2>&1
 ok "$([ "$(cat "$work/keys")" = 1 ]; echo $?)" \
     "the copied key points at its account" "$(cat "$work/keys")"
+IDPROVER_STORE=$uri admin platform list > "$work/platforms.pg" 2>&1
+ok "$(grep -q copy-plat "$work/platforms.pg" &&
+    cmp -s "$work/platforms.bdb" "$work/platforms.pg"; echo $?)" \
+    "the platform on PostgreSQL is the one on Berkeley DB" \
+    "$(diff "$work/platforms.bdb" "$work/platforms.pg")"
 IDPROVER_STORE=$uri admin stats > "$work/stats.pg" 2>&1
 ok "$(cmp -s "$work/stats.bdb" "$work/stats.pg"; echo $?)" \
     "stats on PostgreSQL equal stats on Berkeley DB" \

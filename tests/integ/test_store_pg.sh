@@ -25,9 +25,36 @@ ok "$(echo "$out" | grep -q 'up to date'; echo $?)" \
 out=$(IDP_PG_URI=$uri CMOCKA_MESSAGE_OUTPUT=STDOUT "$bin" 2>&1)
 rc=$?
 passed=$(echo "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p')
-ok "$([ $rc -eq 0 ] && [ "${passed:-0}" -ge 23 ]; echo $?)" \
+ok "$([ $rc -eq 0 ] && [ "${passed:-0}" -ge 28 ]; echo $?)" \
     "test_store_pg: ${passed:-0} contract cases pass on PostgreSQL" \
     "$(echo "$out" | grep -v '^\[ *\(RUN\|OK\) ' | tail -n 40)"
+
+# A database of schema version 2 with rows in it (a deployment before
+# platforms and renewal): migrate brings it to the program's version, and
+# the old rows read as records of before (no platform, default profile).
+old=unit_v2_$(basename "$IDP_ROOT" | tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z)
+olduri=$(pg_createdb "$old") || bail "createdb"
+psql_do "$old" "CREATE TABLE schema_version (version integer PRIMARY KEY,
+    file text NOT NULL, applied timestamptz NOT NULL DEFAULT now());
+    $(cat "$IDP_TOP/sql/001_init.sql") $(cat "$IDP_TOP/sql/002_windows.sql")
+    INSERT INTO schema_version (version, file) VALUES (1, '001_init.sql'),
+    (2, '002_windows.sql');
+    INSERT INTO accounts (id, status, tos, created, thumb, jwk, contact)
+    VALUES ('acct000000000001', 0, 1, 1, 't', '{}', '');
+    INSERT INTO orders (id, account, status, authz_status, chall_status,
+    sends, tries, error, created, expires, authz_expires, validated,
+    code_expires, last_send, identifier, tn, token, code_mac, detail)
+    VALUES ('ord0000000000001', 'acct000000000001', 3, 1, 2, 1, 0, 0, 1, 2,
+    3, 4, 5, 6, 'x', '12025550123', 'tok', '\\x00', '')" >/dev/null
+ok $? "a version 2 database with an account and an order"
+out=$(IDPROVER_STORE=$olduri "$IDP_BUILD/tools/idprover-admin" migrate 2>&1)
+ok "$(echo "$out" | grep -q 'version 3, was 2'; echo $?)" \
+    "migrate from version 2 to 3" "$out"
+got=$(psql_do "$old" "SELECT a.platform || '|' || o.profile || '|' ||
+    o.replaces || '|' || o.proof || '|' || (SELECT count(*) FROM platforms)
+    || '|' || (SELECT count(*) FROM replacements) FROM accounts a, orders o")
+ok "$([ "$got" = "||||0|0" ]; echo $?)" \
+    "the old rows have no platform, profile, replacement or proof" "$got"
 
 # A database newer than the program is refused, by migrate and at start.
 psql_do "$(echo "$uri" | sed 's|^postgresql:///\([^?]*\).*|\1|')" \
