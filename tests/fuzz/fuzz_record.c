@@ -1,6 +1,6 @@
 /* libFuzzer target: decoding of stored records. The input is copied
  * into a zeroed record of each type and checked with the static
- * store_*_ok functions of lib/store/store.c; it also goes, as a raw database
+ * store_*_ok functions of lib/store/bdb_records.c; it also goes, as a raw database
  * value, through the pruning and statistics decoders that need no
  * open environment. An accepted record has terminated strings and
  * enums in range. */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/store/bdb.c"
+#include "../../lib/store/bdb_admin.c"	/* the static prune and tally callbacks */
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

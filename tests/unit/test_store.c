@@ -1,4 +1,4 @@
-/* Unit tests of lib/store/store.c in a temporary Berkeley DB environment:
+/* Unit tests of lib/store/ (the Berkeley DB engine) in a temporary Berkeley DB environment:
  * records in and out, transactions, the orders list with its cursor,
  * counters, metadata, corrupt records (written raw through the static
  * store_put), pruning, statistics, hot backup and reopening. */
@@ -16,7 +16,7 @@
 
 #include "harness.h"
 
-#include "../../lib/store/bdb.c"
+#include "bdbint.h"
 
 #define NOW	1750000000
 
