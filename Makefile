@@ -141,8 +141,8 @@ SQL	 = $(sort $(wildcard sql/[0-9]*.sql))
 $(BUILD)/gen/schema.h: $(SQL) scripts/sql2c.sh
 	@mkdir -p $(@D)
 	sh scripts/sql2c.sh $(SQL) > $@.tmp && mv $@.tmp $@
-$(BUILD)/lib/store/pg.o: $(BUILD)/gen/schema.h
-$(BUILD)/lib/store/pg.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/lib/store/pg.o $(BUILD)/lib/store/pg_admin.o: $(BUILD)/gen/schema.h
+$(BUILD)/lib/store/pg.o $(BUILD)/lib/store/pg_admin.o: CFLAGS += -I$(BUILD)/gen
 
 $(foreach l,$(LAYERS),$(eval $(BUILD)/lib/lib$(l).a: $$(OBJ_$(l)) ; \
 	rm -f $$@ && ar rcs $$@ $$(OBJ_$(l))))
