@@ -83,7 +83,7 @@ space	:= $(subst ,, )
 layer_of = $(word 2,$(subst /, ,$(1)))
 incs	 = $(addprefix -Ilib/,$(1))
 ext_of	 = $(sort $(foreach l,$(1),$(EXT_$(l))))
-cflags_of = $(call incs,$(foreach l,$(1),$(SEE_$(l)))) $(call pkg,cflags,$(call ext_of,$(1)))
+cflags_of = $(call incs,$(sort $(foreach l,$(1),$(SEE_$(l))))) $(call pkg,cflags,$(call ext_of,$(1)))
 libs_of	 = $(foreach l,$(filter $(1),$(LAYERS)),$(BUILD)/lib/lib$(l).a) \
 	   $(call pkg,libs,$(call ext_of,$(1))) \
 	   $(if $(filter store,$(1)),$(db_check)-ldb-5.3)
