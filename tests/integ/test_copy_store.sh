@@ -34,53 +34,8 @@ idp_start || bail "the server on Berkeley DB does not start"
 ok "$([ -f "$IDPROVER_VAR/db/accounts.db" ]; echo $?)" \
     "the server runs on Berkeley DB ($IDPROVER_VAR/db)"
 
-PYTHONPATH=$here "$IDP_PYTHON" - "$work" > "$work/make.out" 2>&1 <<'PY'
-import sys
-
-from cryptography import x509
-
-from acmetest import (Key, Raw, acme_client, acme_register, b64u,
-                      fresh_number, kid_of, make_csr, sms_count, sms_digest,
-                      split_pem_chain, tnauthlist_der, tnauthlist_value,
-                      require_env, wait_sms_code)
-
-require_env()
-work = sys.argv[1]
-raw = Raw()
-c = acme_client(Key("ES256"))
-acme_register(c, "copy@example.test")
-key, kid = c.idp_key, kid_of(c)
-key.save(work + "/platform.key")
-
-
-def order(number):
-    r = raw.post(raw["newOrder"], {"identifiers": [
-        {"type": "TNAuthList", "value": tnauthlist_value(number)}]}, key, kid)
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-order(fresh_number())                                   # stays pending
-number = fresh_number()
-o = order(number)
-authz = raw.post_as_get(o["authorizations"][0], key, kid).json()
-chall = authz["challenges"][0]
-seen = sms_count(number)
-raw.post(chall["url"], {}, key, kid)
-code = wait_sms_code(number, seen)
-r = raw.post(chall["url"], {"keyAuthorization": sms_digest(
-    code, chall["token"], key.thumbprint())}, key, kid)
-assert r.json().get("status") == "valid", r.text
-csr, _ = make_csr(tnauthlist_der(number))
-r = raw.post(o["finalize"], {"csr": b64u(csr)}, key, kid)
-assert r.status_code == 200, r.text
-url = r.json()["certificate"]
-pem = raw.post_as_get(url, key, kid).text
-leaf = x509.load_pem_x509_certificate(split_pem_chain(pem)[0][0].encode())
-print("account %s" % kid)
-print("serial %x" % leaf.serial_number)
-print("cert %s" % url)
-PY
+PYTHONPATH=$here "$IDP_PYTHON" "$here/enrol_one.py" "$work" copy@example.test \
+    > "$work/make.out" 2>&1
 ok $? "python3-acme on Berkeley DB: an account, a pending order, a certificate" \
     "$(tail -n 20 "$work/make.out")"
 kid=$(awk '$1 == "account" { print $2 }' "$work/make.out")
