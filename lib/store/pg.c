@@ -48,10 +48,17 @@ pg_be32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
-/* (Re)connect when the connection is not good. */
+/* (Re)connect when the connection is not good. A server that went away
+ * while the connection was idle (a restart of the database) left on the
+ * socket its last message, then the end of file: read both (the socket
+ * does not block; a read stops after data) so that the connection is
+ * known bad here, not by the failure of the next request. */
 int
 pg_ready(struct store *st)
 {
+	if (PQstatus(st->conn) == CONNECTION_OK &&
+	    PQconsumeInput(st->conn) == 1)
+		PQconsumeInput(st->conn);
 	if (PQstatus(st->conn) == CONNECTION_OK &&
 	    PQpipelineStatus(st->conn) == PQ_PIPELINE_ON)
 		return 0;

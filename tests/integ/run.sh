@@ -119,7 +119,7 @@ report() {
 
 # Files that load the machine on their own (or time things) run alone,
 # after the others.
-serial=" test_crash_load.sh test_valgrind.sh test_resend.sh "
+serial=" test_crash_load.sh test_valgrind.sh test_resend.sh test_multinode.sh "
 jobs=${IDP_JOBS:-3}
 [ "${IDP_VERBOSE:-0}" = 1 ] && jobs=1
 outdir=$(mktemp -d "$IDP_TOP/tests/tmp/.run.XXXXXX") || exit 2

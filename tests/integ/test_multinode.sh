@@ -4,8 +4,16 @@
 # request of an enrolment goes to the next node (a nonce from A used at B,
 # an order made at one node finalized at another), then node B is killed
 # (SIGKILL of lighttpd and its programs) and the enrolments go on at A and
-# C. Afterwards: every order valid with one certificate, serials unique,
-# one SMS per challenge.
+# C. Then, with several enrolment loops running on A and C, PostgreSQL
+# stops in immediate mode (a crash as far as it is concerned) and starts
+# again: requests meanwhile get 503 with Retry-After and a problem document
+# at once, and the service is back by itself (the same processes).
+# Afterwards: every order valid with one certificate, serials unique,
+# every order a client saw made or valid there, no SMS twice, sends and
+# tries within bounds.
+#
+# The database is always a cluster of the test's own (even with
+# IDP_STORE=pg): the test restarts it.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,8 +22,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ -n "${IDP_ROOT:-}" ] || { echo "run through tests/integ/run.sh" >&2; exit 2; }
 own=
 pids=
+lpids=
 cleanup() {
 	local p
+	for p in $lpids; do
+		kill -KILL "$p" 2>/dev/null
+	done
 	for p in $pids; do
 		pkill -KILL -P "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
@@ -24,16 +36,15 @@ cleanup() {
 	[ -n "$own" ] && { pg_stop; rm -rf "$own"; }
 }
 trap cleanup EXIT
-if [ "${IDP_STORE:-bdb}" != pg ]; then	# a database of our own
-	idp_stop
-	own=$(mktemp -d "$IDP_TOP/tests/tmp/.pg.XXXXXX") || bail "mktemp"
-	pg_start "$own" || bail "cannot start PostgreSQL"
-	export IDPROVER_STORE
-	IDPROVER_STORE=$(pg_createdb multinode) || bail "createdb"
-	"$IDP_BUILD/tools/idprover-admin" init > "$IDP_ROOT/init2.log" 2>&1 ||
-	    bail "init"
-	idp_start || bail "node A does not start"
-fi
+idp_stop
+PG_DIR= PG_PID=
+own=$(mktemp -d "$IDP_TOP/tests/tmp/.pg.XXXXXX") || bail "mktemp"
+pg_start "$own" || bail "cannot start PostgreSQL"
+export IDPROVER_STORE
+IDPROVER_STORE=$(pg_createdb multinode) || bail "createdb"
+"$IDP_BUILD/tools/idprover-admin" init > "$IDP_ROOT/init2.log" 2>&1 ||
+    bail "init"
+idp_start || bail "node A does not start"
 db=$(idp_pg_db)
 
 # Nodes B and C: same environment, their own port and run folder.
@@ -147,4 +158,61 @@ ok "$([ "${1:-}" -ge 4 ] && [ "$1" = "${2:-}" ] && [ "$2" = "${3:-}" ] &&
     [ "${4:-}" = 0 ] && [ "${5:-}" -ge 4 ]; echo $?)" \
     "afterwards: every valid order has one certificate, serials unique" \
     "valid orders, certificates, distinct serials, valid without cert, SMS: $counts"
+
+# Load on A and C: several loops, each request to the other node, bounded
+# in count and in time; the database crashes and starts again meanwhile.
+kids() { pgrep -P "$1" | sort | tr '\n' ' '; }
+before="$(kids "$IDP_LIGHTTPD_PID")/ $(kids "$pid_c")"
+loads=
+for i in 1 2 3 4; do
+	PYTHONPATH=$here "$IDP_PYTHON" "$here/multinode_load.py" loop \
+	    "$IDP_ROOT/load$i.json" "120266$i" 60 4 $ports \
+	    > "$IDP_ROOT/load$i.out" 2>&1 &
+	lpids="$lpids $!"
+	loads="$loads $IDP_ROOT/load$i.json"
+done
+# Mid-run: once some orders are made, or after 40 s at most.
+for _ in $(seq 1 400); do
+	[ "$(cat $loads 2>/dev/null | grep -c '"ev": "order"')" -ge 3 ] && break
+	sleep 0.1
+done
+down=$(date +%s.%N)
+pg_stop_immediate
+sleep 3
+pg_restart || bail "PostgreSQL does not start again"
+up=$(date +%s.%N)
+failed_loops=0
+for p in $lpids; do
+	wait "$p" || failed_loops=$((failed_loops + 1))
+done
+lpids=
+after="$(kids "$IDP_LIGHTTPD_PID")/ $(kids "$pid_c")"
+ok "$failed_loops" "PostgreSQL restarted in immediate mode under load: \
+the loops all finished" "$(tail -n 5 "$IDP_ROOT"/load*.out)"
+out=$(PYTHONPATH=$here "$IDP_PYTHON" "$here/multinode_load.py" check \
+    "$down" "$up" $loads 2>&1)
+ok $? "during the outage 503, Retry-After and a problem at once; \
+the service back by itself" "$out"
+echo "# $(echo "$out" | head -n 1)"
+ok "$([ "$before" = "$after" ]; echo $?)" \
+    "the same lighttpd and FastCGI processes before and after" \
+    "before: $before; after: $after"
+psql_do "$db" "SELECT id, status, tn, sends, tries FROM orders" \
+    > "$IDP_ROOT/orders.tsv" &&
+    psql_do "$db" "SELECT order_id, encode(serial, 'hex') FROM certificates" \
+    > "$IDP_ROOT/certs.tsv" &&
+    psql_do "$db" "SELECT id, state, order_id FROM sms_outbox" \
+    > "$IDP_ROOT/outbox.tsv"
+ok $? "the database read after the restart"
+sends_max=$(sed -n 's/^#define SENDS_MAX[[:space:]]*\([0-9]*\).*/\1/p' \
+    "$IDP_TOP/lib/base/bounds.h")
+tries_max=$(sed -n 's/^#define CODE_TRIES[[:space:]]*\([0-9]*\).*/\1/p' \
+    "$IDP_TOP/lib/base/bounds.h")
+out=$(PYTHONPATH=$here "$IDP_PYTHON" "$here/multinode_load.py" db \
+    "$IDP_ROOT/orders.tsv" "$IDP_ROOT/certs.tsv" "$IDP_ROOT/outbox.tsv" \
+    "${sends_max:-0}" "${tries_max:-0}" 2>&1)
+ok $? "after the crash: every order seen made is there, every order seen \
+valid has one certificate, serials unique, no SMS twice, sends within \
+bounds" "$out"
+echo "# $(echo "$out" | head -n 1)"
 finish
