@@ -60,16 +60,21 @@ outbox_queue(struct server *srv, struct order *o, const char *text,
 
 /* 1 when the message's challenge still waits for it: the order, its
  * authorization and its account are live, and the code is the one this
- * message carries (a resend replaces it). */
+ * message carries (a resend replaces it); 0 when not; -1 when the store
+ * could not say (a failure is no reason to give the message up). */
 static int
 outbox_waited(struct server *srv, const struct sms *m, time_t now)
 {
 	struct order	 o;
 	struct account	 a;
 	const char	*dot = strrchr(m->id, '.');
+	int		 rc;
 
-	if (store_order_get(srv->st, m->order, &o) != STORE_OK ||
-	    store_account_get(srv->st, o.acct, &a) != STORE_OK)
+	if ((rc = store_order_get(srv->st, m->order, &o)) == STORE_OK)
+		rc = store_account_get(srv->st, o.acct, &a);
+	if (rc == STORE_ERR)
+		return -1;
+	if (rc != STORE_OK)
 		return 0;
 	return o.chall == CHALL_PROCESSING && o.status == ORDER_PENDING &&
 	    o.authz == AUTHZ_PENDING && o.expires > now &&
@@ -107,7 +112,9 @@ outbox_take(struct server *srv, const char *id, int64_t due, time_t now,
 		return 1;
 	if (rc != STORE_OK)
 		return -1;
-	if (!outbox_waited(srv, m, now))
+	if ((rc = outbox_waited(srv, m, now)) == -1)
+		return -1;
+	if (rc == 0)
 		return outbox_drop(srv, m, "the challenge no longer waits for "
 		    "it") == STORE_OK ? 1 : -1;
 	m->next_try = now + outbox_lease_time(srv);
