@@ -46,6 +46,7 @@ DEB_libcurl	= libcurl4-gnutls-dev
 DEB_libsmpp34	= libsmpp34-dev
 DEB_cmocka	= libcmocka-dev
 DEB_libpq	= libpq-dev
+DEB_libcrypto	= libssl-dev
 
 pkg_run	 = $(if $(shell pkg-config --exists $(2) 2>/dev/null && echo y),$(shell \
 	   pkg-config --$(1) $(2)) ,$(error idprover: $(2) not found by \
@@ -69,7 +70,7 @@ SEE_acme   = base store server ca sms acme
 SEE_relay  = base store server client relay
 # The outside libraries each layer calls.
 EXT_base   = gnutls json-c libtasn1
-EXT_server = fcgi
+EXT_server = fcgi libcrypto
 EXT_store  = libpq
 EXT_ca	   = gnutls libtasn1
 EXT_sms	   = libcurl libsmpp34
@@ -176,6 +177,17 @@ $(BUILD)/bench/load: bench/load.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(call cflags_of,client base) $(LDFLAGS) -pthread -o $@ \
 	    bench/load.c $(call libs_of,client base)
+
+# The request path under callgrind, and the signature libraries side by side.
+$(BUILD)/bench/prof: bench/prof.c $(UNITHELP) $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit $(LDFLAGS) -o $@ bench/prof.c \
+	    $(UNITHELP) $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
+
+$(BUILD)/bench/verify: bench/verify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call pkg,cflags,gnutls libcrypto) $(LDFLAGS) -o $@ \
+	    bench/verify.c $(call pkg,libs,gnutls libcrypto)
 
 $(BUILD)/bench/nothing: bench/nothing.c
 	@mkdir -p $(@D)

@@ -135,7 +135,9 @@ conf=$(mktemp)
 cat > "$conf" <<'JSON'
 { "limit_number_hour": 1000000, "limit_number_day": 1000000,
   "limit_account_hour": 100000000, "limit_prefix_hour": 100000000,
-  "limit_global_hour": 100000000, "limit_orders_hour": 100000000 }
+  "limit_global_hour": 100000000, "limit_orders_hour": 100000000,
+  "limit_account_day": 100000000, "limit_new_accounts_addr_hour": 1000000,
+  "limit_new_accounts_addr_day": 1000000, "limit_new_accounts_hour": 100000000 }
 JSON
 export IDPROVER_CONF=$conf IDPROVER_MAX_PROCS=$PROCS
 idp_setup bench || die "setup failed"

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config clang libclang-rt-14-dev
-libfcgi-dev libfcgi-bin spawn-fcgi libgnutls28-dev gnutls-bin libjson-c-dev
+libfcgi-dev libfcgi-bin spawn-fcgi libgnutls28-dev libssl-dev gnutls-bin libjson-c-dev
 libdb5.3-dev db5.3-util libtasn1-6-dev libtasn1-bin libcmocka-dev
 libsmpp34-dev libcurl4-gnutls-dev libpq-dev postgresql
 lighttpd lighttpd-mod-openssl apache2 libapache2-mod-fcgid

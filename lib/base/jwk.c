@@ -315,6 +315,56 @@ jwk_verify(const struct jwk *k, const void *msg, size_t msglen,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Copy a datum into out; -1 when it does not fit. */
+static int
+jwk_copy(gnutls_datum_t *d, unsigned char *out, size_t *len)
+{
+	int	 rc = -1;
+
+	if (d->size <= JWK_PARAM_MAX) {
+		memcpy(out, d->data, d->size);
+		*len = d->size;
+		rc = 0;
+	}
+	gnutls_free(d->data);
+	d->data = NULL;
+	return rc;
+}
+
+int
+jwk_params(const struct jwk *k, unsigned char *a, size_t *alen,
+    unsigned char *b, size_t *blen)
+{
+	gnutls_datum_t		 x = { NULL, 0 }, y = { NULL, 0 };
+	gnutls_ecc_curve_t	 curve;
+	int			 rc;
+
+	*blen = 0;
+	if (k->alg == JWK_RS256)
+		rc = gnutls_pubkey_export_rsa_raw2(k->pub, &x, &y,
+		    GNUTLS_EXPORT_FLAG_NO_LZ);
+	else
+		rc = gnutls_pubkey_export_ecc_raw2(k->pub, &curve, &x,
+		    k->alg == JWK_EDDSA ? NULL : &y, GNUTLS_EXPORT_FLAG_NO_LZ);
+	if (rc < 0)
+		return -1;
+	rc = jwk_copy(&x, a, alen);
+	if (y.data != NULL && jwk_copy(&y, b, blen) == -1)
+		rc = -1;
+	/* EC coordinates keep their leading zeros: the curve's size. */
+	if (rc == 0 && k->alg != JWK_RS256 && k->alg != JWK_EDDSA &&
+	    (*alen > k->half || *blen > k->half))
+		rc = -1;
+	if (rc == 0 && k->alg != JWK_RS256 && k->alg != JWK_EDDSA) {
+		memmove(a + k->half - *alen, a, *alen);
+		memset(a, 0, k->half - *alen);
+		memmove(b + k->half - *blen, b, *blen);
+		memset(b, 0, k->half - *blen);
+		*alen = *blen = k->half;
+	}
+	return rc;
+}
+
 int
 jwk_thumb_ec(const char *crv, const unsigned char *x, size_t xlen,
     const unsigned char *y, size_t ylen, char out[THUMB_LEN + 1])

@@ -4,6 +4,7 @@
 
 #include "server.h"
 #include "jws.h"
+#include "jwsverify.h"
 #include "log.h"
 
 /* Rule 11: the key form the resource requires. */
@@ -51,18 +52,16 @@ auth_account(struct req *r)
 	return PROB_NONE;
 }
 
-/* Rules 15 and 16 with the account's stored key. */
+/* Rules 15 and 16 with the account's stored key, made ready once per
+ * process and account (jwsverify.h: a changed key is a miss). */
 static enum prob
 auth_verify_account(struct req *r)
 {
-	struct jwk	*key;
-	enum prob	 p;
+	struct jwsv	*v;
 
-	if ((key = jwk_load(r->acct.key)) == NULL)
+	if ((v = jwsv_account(r->acct.id, r->acct.key)) == NULL)
 		return PROB_SERVER_INTERNAL;
-	p = jws_verify(r->jws, key, r->detail, sizeof(r->detail));
-	jwk_free(key);
-	return p;
+	return jws_verify_with(r->jws, v, r->detail, sizeof(r->detail));
 }
 
 enum prob
