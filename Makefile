@@ -240,10 +240,24 @@ fuzz:
 	@sh scripts/deps.sh test
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
+BENCHBIN = $(BUILD)/bench/load $(BUILD)/bench/nothing $(BUILD)/bench/verify
+
 bench:
 	@sh scripts/deps.sh test
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/load $(BUILD)/bench/nothing
-	@sh bench/run.sh
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
+	@BENCH_SHORT=$(BENCH_SHORT) bash bench/run.sh
+
+# The bench on its short setting (1 run of 2 s per workload): that it
+# still runs and serves without errors; nothing about speed. For CI.
+bench-smoke:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
+	@BENCH_SHORT=1 BENCH_OUT=$(CURDIR)/$(BUILD)/bench/smoke.txt bash bench/run.sh
+
+# Instruction counts of the request path per request kind (valgrind).
+bench-profile:
+	@$(MAKE) --no-print-directory $(BUILD)/bench/prof
+	@IDP_BUILD=$(CURDIR)/$(BUILD) sh bench/callgrind.sh
 
 install:
 	@sh scripts/deps.sh run
@@ -259,6 +273,7 @@ clean:
 man-lint:
 	mandoc -T lint -W warning man/*.[1-9]
 
-.PHONY: all deps deps-test unit run test fuzz fuzz-replay bench install \
+.PHONY: all deps deps-test unit run test fuzz fuzz-replay bench bench-smoke \
+	bench-profile install \
 	clean man-lint check-layers fresh-check
 .SECONDARY:

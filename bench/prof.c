@@ -127,7 +127,7 @@ main(int argc, char *argv[])
 	struct order	 o;
 	enum jwk_alg	 alg;
 	enum prob	 p;
-	int		 i, n;
+	int		 i, n, from, to;
 
 	if (argc != 4 || (alg = jwk_alg_parse(argv[2])) == JWK__MAX ||
 	    (n = atoi(argv[3])) <= 0) {
@@ -136,6 +136,9 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	h = hx_new(HX_ACCT, PROF_LIMITS);
+	/* As idprover-admin init leaves a data folder (the proof index). */
+	if (store_migrate(h->srv.st, &from, &to) != STORE_OK)
+		fail_msg("store_migrate");
 	hx_order_make(h, h->acct.id, "12025550100", &o);
 	for (i = 0; i < n; i++) {
 		if (strcmp(argv[1], "account") == 0)

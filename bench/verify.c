@@ -109,9 +109,15 @@ ossl_fromdata(gnutls_pubkey_t pub, const struct alg *a)
 	} else {
 		gnutls_pubkey_export_ecc_raw2(pub, &curve, &x, &y,
 		    GNUTLS_EXPORT_FLAG_NO_LZ);
+		/* Coordinates at the curve's size, leading zeros kept. */
+		size_t	 sz = curve == GNUTLS_ECC_CURVE_SECP256R1 ? 32 :
+		    curve == GNUTLS_ECC_CURVE_SECP384R1 ? 48 : 66;
+
+		memset(pt, 0, sizeof(pt));
 		pt[0] = 4;
-		memcpy(pt + 1, x.data, x.size);
-		memcpy(pt + 1 + x.size, y.data, y.size);
+		memcpy(pt + 1 + sz - x.size, x.data, x.size);
+		memcpy(pt + 1 + 2 * sz - y.size, y.data, y.size);
+		x.size = y.size = (unsigned)sz;
 		OSSL_PARAM_BLD_push_utf8_string(b, OSSL_PKEY_PARAM_GROUP_NAME,
 		    curve == GNUTLS_ECC_CURVE_SECP256R1 ? "P-256" : curve ==
 		    GNUTLS_ECC_CURVE_SECP384R1 ? "P-384" : "P-521", 0);

@@ -11,7 +11,8 @@
 #   IDPROVER_BASE_URL    external base URL (default https://localhost:PORT/acme)
 #   IDPROVER_SMS_GATEWAY where SMS go (default: the file $IDPROVER_VAR/sms.log)
 #   IDPROVER_CONF        optional JSON configuration file
-#   IDPROVER_MAX_PROCS   FastCGI processes per program (default 1)
+#   IDPROVER_MAX_PROCS   FastCGI processes per program (default 2: one
+#                        commit can wait for the disk while another runs)
 #   IDPROVER_RUN_DIR     pid file, sockets, logs (default $IDPROVER_VAR/run)
 #   IDPROVER_BUILD       build output folder (default <source>/build)
 #
@@ -45,7 +46,7 @@ setup_env() {
 	IDPROVER_BASE_URL=${IDPROVER_BASE_URL:-https://localhost:$PORT/acme}
 	BUILD=${IDPROVER_BUILD:-$top/build}
 	RUN_DIR=$(abspath "${IDPROVER_RUN_DIR:-$IDPROVER_VAR/run}")
-	MAX_PROCS=${IDPROVER_MAX_PROCS:-1}
+	MAX_PROCS=${IDPROVER_MAX_PROCS:-2}
 	case $MAX_PROCS in
 	''|*[!0-9]*|0) die "IDPROVER_MAX_PROCS must be a positive number" ;;
 	esac
