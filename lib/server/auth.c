@@ -4,7 +4,6 @@
 
 #include "server.h"
 #include "jws.h"
-#include "jwsverify.h"
 #include "log.h"
 
 /* Rule 11: the key form the resource requires. */
@@ -52,16 +51,12 @@ auth_account(struct req *r)
 	return PROB_NONE;
 }
 
-/* Rules 15 and 16 with the account's stored key, made ready once per
- * process and account (jwsverify.h: a changed key is a miss). */
+/* Rules 15 and 16 with the account's stored key. */
 static enum prob
 auth_verify_account(struct req *r)
 {
-	struct jwsv	*v;
-
-	if ((v = jwsv_account(r->acct.id, r->acct.key)) == NULL)
-		return PROB_SERVER_INTERNAL;
-	return jws_verify_with(r->jws, v, r->detail, sizeof(r->detail));
+	return jws_verify_account(r->jws, r->acct.id, r->acct.key, r->detail,
+	    sizeof(r->detail));
 }
 
 enum prob

@@ -226,6 +226,17 @@ jws_verify_with(const struct jws *j, struct jwsv *v, char *detail,
 }
 
 enum prob
+jws_verify_account(const struct jws *j, const char *id, const char *canon,
+    char *detail, size_t detailsz)
+{
+	struct jwsv	*v;
+
+	if ((v = jwsv_account(id, canon)) == NULL)
+		return PROB_SERVER_INTERNAL;
+	return jws_verify_with(j, v, detail, detailsz);
+}
+
+enum prob
 jws_verify(const struct jws *j, const struct jwk *key, char *detail,
     size_t detailsz)
 {

@@ -43,6 +43,11 @@ enum prob	 jws_verify(const struct jws *, const struct jwk *key,
 struct jwsv;
 enum prob	 jws_verify_with(const struct jws *, struct jwsv *,
 		    char *detail, size_t detailsz);
+/* Check the signature with the stored key (canonical JWK) of account
+ * id, made ready once per process (jwsverify.h: a changed key is a
+ * miss). */
+enum prob	 jws_verify_account(const struct jws *, const char *id,
+		    const char *canon, char *detail, size_t detailsz);
 /* The payload as a JSON object, borrowed from jws (parsed once). NULL
  * when the payload is not a JSON object. */
 json_object	*jws_payload_object(struct jws *);
