@@ -45,14 +45,19 @@ split() {
 # Two runs per kind: everything inside hx_run, then only the signature
 # check (jws_verify_account: with the account's key, kept per process;
 # jws_verify: with a key sent along), its input and its allocations.
+# (Another tree's functions: CALLGRIND_SIG="jws_verify jwk_load" for the
+# code before jws_verify_account, which loaded the key every request.)
+toggles=
+for f in ${CALLGRIND_SIG:-jws_verify_account jws_verify}; do
+	toggles="$toggles --toggle-collect=$f"
+done
 printf '%-8s %10s %10s | %10s %10s %10s %10s\n' kind "Ir/req" signature \
     json+jwk store libc rest
 for k in $KINDS; do
 	valgrind --tool=callgrind --toggle-collect=hx_run \
 	    --callgrind-out-file="$tmp/$k.out" "$PROF" "$k" ES256 "$N" \
 	    >"$tmp/$k.log" 2>&1 || { echo "$k: failed:"; tail -3 "$tmp/$k.log"; continue; }
-	valgrind --tool=callgrind --toggle-collect=jws_verify_account \
-	    --toggle-collect=jws_verify \
+	valgrind --tool=callgrind $toggles \
 	    --callgrind-out-file="$tmp/$k.sig" "$PROF" "$k" ES256 "$N" \
 	    >"$tmp/$k.log" 2>&1 || { echo "$k: failed:"; tail -3 "$tmp/$k.log"; continue; }
 	echo "$(split "$tmp/$k.out") $(split "$tmp/$k.sig")" |

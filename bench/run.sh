@@ -173,6 +173,12 @@ mem_table idle "$IDP_LIGHTTPD_PID" | tee "$IDP_ROOT/mem-idle.txt"
 awk '$2 == "nothing" || seen[$2]++ {next} {pss += $4; if ($2 != "lighttpd" && $5 > m) m = $5}
     END {printf "idle service, lighttpd + one process per program: %.1f MiB PSS; largest worker USS %.2f MiB\n", pss / 1024, m / 1024}' \
     "$IDP_ROOT/mem-idle.txt"
+# As make run starts it: a second process for the four programs whose
+# answers wait for a durable commit (IDPROVER_COMMIT_PROCS).
+awk '$2 == "nothing" {next} {n[$2]++}
+    n[$2] == 1 || (n[$2] == 2 && $2 ~ /^(new-account|new-order|challenge|finalize)$/) {pss += $4}
+    END {printf "idle service as make run starts it (2 processes for new-account, new-order, challenge, finalize): %.1f MiB PSS\n", pss / 1024}' \
+    "$IDP_ROOT/mem-idle.txt"
 awk -v p="$PROCS" '$2 == "nothing" {next} {pss += $4}
     END {printf "idle service as run here, lighttpd + %d processes per program: %.1f MiB PSS\n", p, pss / 1024}' \
     "$IDP_ROOT/mem-idle.txt"

@@ -16,6 +16,7 @@
 
 #define JWSV_CACHE	32	/* account keys kept per process */
 #define JWSV_DER_MAX	(2 + 2 * (3 + 67))	/* ECDSA-Sig-Value, P-521 */
+#define JWSV_POINT_MAX	(1 + 2 * 66)		/* uncompressed, P-521 */
 
 struct jwsv {
 	const struct jwk	*key;
@@ -49,13 +50,14 @@ jwsv_md(enum jwk_alg alg)
 	return jwsv_sha256;
 }
 
-/* Push the key's public parameters (from jwk_params) for fromdata. */
+/* Push the key's public parameters (from jwk_params) for fromdata; the
+ * builder keeps pointers, so pt (the EC point) must live until
+ * OSSL_PARAM_BLD_to_param. */
 static int
 jwsv_push(OSSL_PARAM_BLD *b, enum jwk_alg alg, const unsigned char *a,
-    size_t alen, const unsigned char *bb, size_t blen, BIGNUM **n, BIGNUM **e)
+    size_t alen, const unsigned char *bb, size_t blen, BIGNUM **n, BIGNUM **e,
+    unsigned char pt[JWSV_POINT_MAX])
 {
-	unsigned char	 pt[1 + 2 * 66];
-
 	if (alg == JWK_RS256) {
 		if ((*n = BN_bin2bn(a, (int)alen, NULL)) == NULL ||
 		    (*e = BN_bin2bn(bb, (int)blen, NULL)) == NULL)
@@ -64,7 +66,7 @@ jwsv_push(OSSL_PARAM_BLD *b, enum jwk_alg alg, const unsigned char *a,
 		    OSSL_PARAM_BLD_push_BN(b, OSSL_PKEY_PARAM_RSA_E, *e) ?
 		    0 : -1;
 	}
-	if (alen + blen > sizeof(pt) - 1)
+	if (alen + blen > JWSV_POINT_MAX - 1)
 		return -1;
 	pt[0] = 4;
 	memcpy(pt + 1, a, alen);
@@ -81,6 +83,7 @@ jwsv_pkey(const struct jwk *key, size_t *half)
 {
 	enum jwk_alg	 alg = jwk_key_alg(key);
 	unsigned char	 a[JWK_PARAM_MAX], b[JWK_PARAM_MAX];
+	unsigned char	 pt[JWSV_POINT_MAX];
 	size_t		 alen, blen;
 	OSSL_PARAM_BLD	*bld = NULL;
 	OSSL_PARAM	*ps = NULL;
@@ -90,7 +93,7 @@ jwsv_pkey(const struct jwk *key, size_t *half)
 
 	if (jwk_params(key, a, &alen, b, &blen) == -1 ||
 	    (bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    jwsv_push(bld, alg, a, alen, b, blen, &n, &e) == -1 ||
+	    jwsv_push(bld, alg, a, alen, b, blen, &n, &e, pt) == -1 ||
 	    (ps = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (c = EVP_PKEY_CTX_new_from_name(NULL, alg == JWK_RS256 ? "RSA" :
 	    "EC", NULL)) == NULL ||
