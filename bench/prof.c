@@ -4,8 +4,8 @@
  * tests' harness outside hx_run, so only what serve() does around a
  * handler is counted: JWS parse, signature check, store, the handler,
  * the commit. Not a test: it asserts nothing about time. It prints the
- * CPU time (not the wall time: commits wait for the disk) that hx_run
- * took per request, natively; under valgrind that figure is meaningless.
+ * CPU time (and apart, the wall time: commits wait for the disk) that
+ * hx_run took per request, natively; under valgrind they mean nothing.
  * Usage: prof account|order|poll|acctget ES256|ES384|RS256|EdDSA N */
 #include <sys/resource.h>
 
@@ -32,6 +32,16 @@
 
 static double	 prof_cpu;	/* seconds inside hx_run */
 static double	 prof_sys;	/* of which in the kernel */
+static double	 prof_wall;	/* wall time inside hx_run */
+
+static double
+wall_now(void)
+{
+	struct timespec	 t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 static double
 sys_now(void)
@@ -56,9 +66,10 @@ static enum prob
 prof_run(struct hx *h, struct req *r, enum auth need,
     enum prob (*fn)(struct req *))
 {
-	double		 t0 = cpu_now(), s0 = sys_now();
+	double		 t0 = cpu_now(), s0 = sys_now(), w0 = wall_now();
 	enum prob	 p = hx_run(h, r, need, fn);
 
+	prof_wall += wall_now() - w0;
 	prof_cpu += cpu_now() - t0;
 	prof_sys += sys_now() - s0;
 	return p;
@@ -156,7 +167,7 @@ main(int argc, char *argv[])
 	}
 	hx_free(h);
 	fprintf(stderr, "prof %s: %d requests, %.1f us CPU per request in "
-	    "hx_run, %.1f of it in the kernel\n", argv[1], n,
-	    prof_cpu / n * 1e6, prof_sys / n * 1e6);
+	    "hx_run, %.1f of it in the kernel; %.1f us wall\n", argv[1], n,
+	    prof_cpu / n * 1e6, prof_sys / n * 1e6, prof_wall / n * 1e6);
 	return 0;
 }

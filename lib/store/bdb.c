@@ -237,6 +237,11 @@ store_open_files(const char *dir, const char *const *files, size_t n,
 	st->env->set_lg_bsize(st->env, 256 * 1024);
 	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
 	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	/* Log files written whole with zeros when made: a commit's flush
+	 * then overwrites blocks the file already has, and fdatasync need
+	 * not also write the file's new size (~25% less commit latency
+	 * here, bench/RESULTS.md), for one 4 MiB write per log file. */
+	st->env->log_set_config(st->env, DB_LOG_ZERO, 1);
 	if ((rc = st->env->open(st->env, dir, flags, 0600)) != 0)
 		goto err;
 	if (store_open_dbs(st, create) == -1) {
