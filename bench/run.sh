@@ -94,7 +94,7 @@ measure() {
 
 PEBBLE_PID=
 pebble_start() {
-	local d=$IDP_ROOT/pebble port
+	local d=$IDP_ROOT/pebble port i
 	mkdir -p "$d"
 	if [ ! -f "$d/cert.pem" ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -205,12 +205,13 @@ done
 
 # Server CPU per request (ms), split: the hop (TLS in lighttpd, FastCGI,
 # a reply: the ceiling's CPU per request), the signature check (ES256 as
-# jwsverify.c does it, timed alone by bench/verify in this sitting; for
-# new-account with the key's import; 6 signed requests per enrolment)
+# jwsverify.c does it, openssl_ec, timed alone by bench/verify in this
+# sitting; for new-account with the key's import, openssl_params, an
+# upper bound; 6 signed requests per enrolment)
 # and the rest (JSON, JWK, store, commit, the handler), by subtraction.
 split_table() {
 	local v imp hop w sigs n cpu
-	v=$(awk '$1 == "ES256" {print $3}' "$IDP_ROOT/verify.txt")
+	v=$(awk '$1 == "ES256" {print $8}' "$IDP_ROOT/verify.txt")
 	imp=$(awk '$1 == "ES256" {print $7}' "$IDP_ROOT/verify.txt")
 	hop=$(echo ${R[ceiling]} | cut -d' ' -f4)
 	echo "## server CPU per request, split (ms; enroll: per request of an enrolment)"
@@ -258,12 +259,13 @@ echo
 echo "## throughput (median of $RUNS)"
 printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' workload "req/s" p50_ms p99_ms srv_cpu/1k cli_cpu/1k errors vs_pebble vs_ceiling
 for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+	[ -n "${R[$w]:-}" ] || continue
 	set -- ${R[$w]}
 	base=${w#pebble_}
 	pr=-
 	cr=-
 	case $w in
-	nonce|account|order) pr=$(ratio "$1" "$(echo ${R[pebble_$w]} | cut -d' ' -f1)") ;;
+	nonce|account|order) pr=$(ratio "$1" "$(echo ${R[pebble_$w]:-} | cut -d' ' -f1)") ;;
 	esac
 	case $w in
 	ceiling|pebble_*) ;;

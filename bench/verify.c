@@ -4,16 +4,22 @@
  * of the process (CLOCK_PROCESS_CPUTIME_ID), so that other load on the
  * machine matters less; under callgrind, Ir / N is the repeatable figure.
  * Also the cost of making the key object from its public parameters
- * (what a request pays when the account key is not kept).
+ * (what a request pays when the account key is not kept). openssl_ec is
+ * what lib/server/jwsverify.c does for ECDSA: GnuTLS's digest, then
+ * libcrypto's EC_KEY check (no EVP layer).
  * Usage: verify [N]   (N checks per library and algorithm; default 2000) */
+#define OPENSSL_SUPPRESS_DEPRECATED	/* EC_KEY, as jwsverify.c */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/x509.h>
@@ -139,6 +145,35 @@ ossl_fromdata(gnutls_pubkey_t pub, const struct alg *a)
 	return k;
 }
 
+/* The ECDSA check as jwsverify.c makes it; -1 when a is not ECDSA. */
+static double
+ossl_ec(EVP_PKEY *pk, const struct alg *a, gnutls_datum_t *sig, int n,
+    int *bad)
+{
+	const EC_KEY		*ec = EVP_PKEY_get0_EC_KEY(pk);
+	const unsigned char	*p = sig->data;
+	ECDSA_SIG		*es;
+	unsigned char		 dg[64];
+	gnutls_digest_algorithm_t dig = a->sign == GNUTLS_SIGN_ECDSA_SHA256 ?
+	    GNUTLS_DIG_SHA256 : a->sign == GNUTLS_SIGN_ECDSA_SHA384 ?
+	    GNUTLS_DIG_SHA384 : GNUTLS_DIG_SHA512;
+	double			 t0;
+	int			 i;
+
+	if (a->pk != GNUTLS_PK_ECDSA || ec == NULL ||
+	    (es = d2i_ECDSA_SIG(NULL, &p, sig->size)) == NULL)
+		return -1;
+	t0 = cpu_now();
+	for (i = 0; i < n; i++) {
+		gnutls_hash_fast(dig, msg, sizeof(msg), dg);
+		*bad += ECDSA_do_verify(dg, (int)gnutls_hash_get_len(dig), es,
+		    (EC_KEY *)ec) != 1;
+	}
+	t0 = cpu_now() - t0;
+	ECDSA_SIG_free(es);
+	return t0 / n * 1e6;
+}
+
 static void
 one(const struct alg *a, int n)
 {
@@ -147,7 +182,8 @@ one(const struct alg *a, int n)
 	gnutls_datum_t		 m = { msg, sizeof(msg) }, sig, der;
 	EVP_PKEY		*pk;
 	const unsigned char	*p;
-	double			 t0, tg, to, tgi, toi, tof;
+	double			 t0, tg, to, tgi, toi, tof, tec;
+	char			 ecs[16];
 	int			 i, bad = 0;
 
 	gnutls_privkey_init(&priv);
@@ -196,9 +232,14 @@ one(const struct alg *a, int n)
 		EVP_PKEY_free(k);
 	}
 	tof = cpu_now() - t0;
-	printf("%-6s %14.1f %14.1f %8.2f %14.1f %14.1f %14.1f%s\n", a->name,
-	    tg / n * 1e6, to / n * 1e6, tg / to, tgi / n * 1e6, toi / n * 1e6,
-	    tof / n * 1e6,
+	tec = ossl_ec(pk, a, &sig, n, &bad);
+	if (tec < 0)
+		snprintf(ecs, sizeof(ecs), "-");
+	else
+		snprintf(ecs, sizeof(ecs), "%.1f", tec);
+	printf("%-6s %14.1f %14.1f %8.2f %14.1f %14.1f %14.1f %12s%s\n",
+	    a->name, tg / n * 1e6, to / n * 1e6, tg / to, tgi / n * 1e6,
+	    toi / n * 1e6, tof / n * 1e6, ecs,
 	    bad ? "  (SOME CHECKS FAILED)" : "");
 	EVP_PKEY_free(pk);
 	gnutls_free(sig.data);
@@ -220,9 +261,9 @@ main(int argc, char *argv[])
 	printf("# %d checks each; CPU microseconds per operation\n", n);
 	printf("# GnuTLS %s, %s\n", gnutls_check_version(NULL),
 	    OpenSSL_version(OPENSSL_VERSION));
-	printf("%-6s %14s %14s %8s %14s %14s %14s\n", "alg", "gnutls_verify",
-	    "openssl_verify", "ratio", "gnutls_import", "openssl_d2i",
-	    "openssl_params");
+	printf("%-6s %14s %14s %8s %14s %14s %14s %12s\n", "alg",
+	    "gnutls_verify", "openssl_verify", "ratio", "gnutls_import",
+	    "openssl_d2i", "openssl_params", "openssl_ec");
 	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
 		one(&algs[i], n);
 	gnutls_global_deinit();

@@ -332,35 +332,30 @@ jwk_copy(gnutls_datum_t *d, unsigned char *out, size_t *len)
 }
 
 int
-jwk_params(const struct jwk *k, unsigned char *a, size_t *alen,
-    unsigned char *b, size_t *blen)
+jwk_params(const struct jwk *k, unsigned char *x, size_t *xlen,
+    unsigned char *y, size_t *ylen)
 {
-	gnutls_datum_t		 x = { NULL, 0 }, y = { NULL, 0 };
+	gnutls_datum_t		 dx = { NULL, 0 }, dy = { NULL, 0 };
 	gnutls_ecc_curve_t	 curve;
 	int			 rc;
 
-	*blen = 0;
-	if (k->alg == JWK_RS256)
-		rc = gnutls_pubkey_export_rsa_raw2(k->pub, &x, &y,
-		    GNUTLS_EXPORT_FLAG_NO_LZ);
-	else
-		rc = gnutls_pubkey_export_ecc_raw2(k->pub, &curve, &x,
-		    k->alg == JWK_EDDSA ? NULL : &y, GNUTLS_EXPORT_FLAG_NO_LZ);
-	if (rc < 0)
+	if (k->alg != JWK_ES256 && k->alg != JWK_ES384 && k->alg != JWK_ES512)
 		return -1;
-	rc = jwk_copy(&x, a, alen);
-	if (y.data != NULL && jwk_copy(&y, b, blen) == -1)
+	if (gnutls_pubkey_export_ecc_raw2(k->pub, &curve, &dx, &dy,
+	    GNUTLS_EXPORT_FLAG_NO_LZ) < 0)
+		return -1;
+	rc = jwk_copy(&dx, x, xlen);
+	if (jwk_copy(&dy, y, ylen) == -1)
 		rc = -1;
-	/* EC coordinates keep their leading zeros: the curve's size. */
-	if (rc == 0 && k->alg != JWK_RS256 && k->alg != JWK_EDDSA &&
-	    (*alen > k->half || *blen > k->half))
+	/* The coordinates keep their leading zeros: the curve's size. */
+	if (rc == 0 && (*xlen > k->half || *ylen > k->half))
 		rc = -1;
-	if (rc == 0 && k->alg != JWK_RS256 && k->alg != JWK_EDDSA) {
-		memmove(a + k->half - *alen, a, *alen);
-		memset(a, 0, k->half - *alen);
-		memmove(b + k->half - *blen, b, *blen);
-		memset(b, 0, k->half - *blen);
-		*alen = *blen = k->half;
+	if (rc == 0) {
+		memmove(x + k->half - *xlen, x, *xlen);
+		memset(x, 0, k->half - *xlen);
+		memmove(y + k->half - *ylen, y, *ylen);
+		memset(y, 0, k->half - *ylen);
+		*xlen = *ylen = k->half;
 	}
 	return rc;
 }
