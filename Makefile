@@ -49,6 +49,7 @@ DEB_libcurl	= libcurl4-gnutls-dev
 DEB_libsmpp34	= libsmpp34-dev
 DEB_cmocka	= libcmocka-dev
 DEB_libpq	= libpq-dev
+DEB_libcrypto	= libssl-dev
 
 pkg_run	 = $(if $(shell pkg-config --exists $(2) 2>/dev/null && echo y),$(shell \
 	   pkg-config --$(1) $(2)) ,$(error idprover: $(2) not found by \
@@ -72,7 +73,7 @@ SEE_acme   = base store server ca sms acme
 SEE_relay  = base store server client relay
 # The outside libraries each layer calls.
 EXT_base   = gnutls json-c libtasn1
-EXT_server = fcgi
+EXT_server = fcgi libcrypto
 EXT_store  = libpq
 EXT_ca	   = gnutls libtasn1
 EXT_sms	   = libcurl libsmpp34
@@ -180,6 +181,17 @@ $(BUILD)/bench/load: bench/load.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) 
 	$(CC) $(CFLAGS) $(call cflags_of,client base) $(LDFLAGS) -pthread -o $@ \
 	    bench/load.c $(call libs_of,client base)
 
+# The request path under callgrind, and the signature libraries side by side.
+$(BUILD)/bench/prof: bench/prof.c $(UNITHELP) $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit $(LDFLAGS) -o $@ bench/prof.c \
+	    $(UNITHELP) $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
+
+$(BUILD)/bench/verify: bench/verify.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(call pkg,cflags,gnutls libcrypto) $(LDFLAGS) -o $@ \
+	    bench/verify.c $(call pkg,libs,gnutls libcrypto)
+
 $(BUILD)/bench/nothing: bench/nothing.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(call pkg,cflags,fcgi) $(LDFLAGS) -o $@ bench/nothing.c \
@@ -232,10 +244,24 @@ fuzz:
 	@sh scripts/deps.sh test
 	@sh tests/fuzz/run.sh $(FUZZTIME)
 
+BENCHBIN = $(BUILD)/bench/load $(BUILD)/bench/nothing $(BUILD)/bench/verify
+
 bench:
 	@sh scripts/deps.sh bench
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/load $(BUILD)/bench/nothing
-	@sh bench/run.sh
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
+	@BENCH_SHORT=$(BENCH_SHORT) bash bench/run.sh
+
+# The bench on its short setting (1 run of 2 s per workload): that it
+# still runs and serves without errors; nothing about speed. For CI.
+bench-smoke:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all $(BENCHBIN)
+	@BENCH_SHORT=1 BENCH_OUT=$(CURDIR)/$(BUILD)/bench/smoke.txt bash bench/run.sh
+
+# Instruction counts of the request path per request kind (valgrind).
+bench-profile:
+	@$(MAKE) --no-print-directory $(BUILD)/bench/prof
+	@IDP_BUILD=$(CURDIR)/$(BUILD) sh bench/callgrind.sh
 
 install:
 	@sh scripts/deps.sh run
@@ -251,6 +277,7 @@ clean:
 man-lint:
 	mandoc -T lint -W warning man/*.[1-9]
 
-.PHONY: all deps deps-test unit run test fuzz fuzz-replay bench install \
+.PHONY: all deps deps-test unit run test fuzz fuzz-replay bench bench-smoke \
+	bench-profile install \
 	clean man-lint check-layers fresh-check
 .SECONDARY:

@@ -8,14 +8,22 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 RUNS=${BENCH_RUNS:-3}
 SECONDS_RUN=${BENCH_SECONDS:-10}
+# BENCH_PEBBLE=0: idprover and the ceiling only (a before/after pair).
+# BENCH_SHORT=1 (make bench-smoke): one run of 2 s per workload, to see
+# that the bench still runs; its figures mean little.
+if [ "${BENCH_SHORT:-0}" = 1 ]; then
+	RUNS=1
+	SECONDS_RUN=2
+fi
 WORKERS=${BENCH_WORKERS:-8}
 PROCS=${BENCH_PROCS:-2}
 LOAD=$IDP_BUILD/bench/load
 NOTHING=$IDP_BUILD/bench/nothing
+VERIFY=$IDP_BUILD/bench/verify
 OUT=${BENCH_OUT:-$top/bench/last.txt}
 
 die() { echo "bench: $*" >&2; exit 1; }
-[ -x "$LOAD" ] && [ -x "$NOTHING" ] || die "build first: make bench"
+[ -x "$LOAD" ] && [ -x "$NOTHING" ] && [ -x "$VERIFY" ] || die "build first: make bench"
 
 # CPU seconds (user+system) of a process and its children now alive.
 cpu_of() {
@@ -86,7 +94,7 @@ measure() {
 
 PEBBLE_PID=
 pebble_start() {
-	local d=$IDP_ROOT/pebble port
+	local d=$IDP_ROOT/pebble port i
 	mkdir -p "$d"
 	if [ ! -f "$d/cert.pem" ]; then
 		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -135,7 +143,9 @@ conf=$(mktemp)
 cat > "$conf" <<'JSON'
 { "limit_number_hour": 1000000, "limit_number_day": 1000000,
   "limit_account_hour": 100000000, "limit_prefix_hour": 100000000,
-  "limit_global_hour": 100000000, "limit_orders_hour": 100000000 }
+  "limit_global_hour": 100000000, "limit_orders_hour": 100000000,
+  "limit_account_day": 100000000, "limit_new_accounts_addr_hour": 1000000,
+  "limit_new_accounts_addr_day": 1000000, "limit_new_accounts_hour": 100000000 }
 JSON
 export IDPROVER_CONF=$conf IDPROVER_MAX_PROCS=$PROCS
 idp_setup bench || die "setup failed"
@@ -153,12 +163,24 @@ echo "cores: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 
 echo "disk: $(df -h "$IDP_ROOT" | awk 'NR==2 {print $1, $2}')"
 echo "runs: median of $RUNS x ${SECONDS_RUN}s, $WORKERS client workers, $PROCS FastCGI processes per program"
 echo
+echo "## the signature check alone (bench/verify; CPU us per operation)"
+"$VERIFY" "$([ "${BENCH_SHORT:-0}" = 1 ] && echo 200 || echo 2000)" | tee "$IDP_ROOT/verify.txt"
+echo
 echo "## memory idle (KiB: rss pss uss)"
 mem_table idle "$IDP_LIGHTTPD_PID" | tee "$IDP_ROOT/mem-idle.txt"
 # The whole idle service as deployed by default: lighttpd and one
 # process per program (the bench itself runs more, and the ceiling).
 awk '$2 == "nothing" || seen[$2]++ {next} {pss += $4; if ($2 != "lighttpd" && $5 > m) m = $5}
     END {printf "idle service, lighttpd + one process per program: %.1f MiB PSS; largest worker USS %.2f MiB\n", pss / 1024, m / 1024}' \
+    "$IDP_ROOT/mem-idle.txt"
+# As make run starts it: a second process for the four programs whose
+# answers wait for a durable commit (IDPROVER_COMMIT_PROCS).
+awk '$2 == "nothing" {next} {n[$2]++}
+    n[$2] == 1 || (n[$2] == 2 && $2 ~ /^(new-account|new-order|challenge|finalize)$/) {pss += $4}
+    END {printf "idle service as make run starts it (2 processes for new-account, new-order, challenge, finalize): %.1f MiB PSS\n", pss / 1024}' \
+    "$IDP_ROOT/mem-idle.txt"
+awk -v p="$PROCS" '$2 == "nothing" {next} {pss += $4}
+    END {printf "idle service as run here, lighttpd + %d processes per program: %.1f MiB PSS\n", p, pss / 1024}' \
     "$IDP_ROOT/mem-idle.txt"
 } | tee "$OUT"
 
@@ -174,11 +196,59 @@ wait "$sampler"
 idp_stop
 
 for w in nonce account order; do
+	[ "${BENCH_PEBBLE:-1}" = 0 ] && continue
 	args="-w $w -C @CA@ -D @DIR@ -i dns"
 	[ "$w" = account ] && args="$args -n 8000"
 	[ "$w" = nonce ] && args="$args -n 400000"
 	R[pebble_$w]=$(measure "pebble $w" pebble $args)
 done
+
+# Server CPU per request (ms), split: the hop (TLS in lighttpd, FastCGI,
+# a reply: the ceiling's CPU per request), the signature check (ES256 as
+# jwsverify.c does it, openssl_ec, timed alone by bench/verify in this
+# sitting; for new-account with the key's import, openssl_params, an
+# upper bound; 6 signed requests per enrolment)
+# and the rest (JSON, JWK, store, commit, the handler), by subtraction.
+split_table() {
+	local v imp hop w sigs n cpu
+	v=$(awk '$1 == "ES256" {print $8}' "$IDP_ROOT/verify.txt")
+	imp=$(awk '$1 == "ES256" {print $7}' "$IDP_ROOT/verify.txt")
+	hop=$(echo ${R[ceiling]} | cut -d' ' -f4)
+	echo "## server CPU per request, split (ms; enroll: per request of an enrolment)"
+	printf '%-16s %10s %10s %10s %10s\n' workload srv_cpu hop signature rest
+	for w in nonce account order enroll; do
+		set -- ${R[$w]}
+		cpu=$4
+		case $w in
+		nonce) sigs=0; n=1 ;;
+		account) sigs=1; n=1 ;;
+		order) sigs=1; n=1 ;;
+		enroll) sigs=6; n=7 ;;
+		esac
+		awk -v w="$w" -v c="$cpu" -v h="$hop" -v v="$v" -v i="$imp" \
+		    -v s="$sigs" -v n="$n" 'BEGIN {
+			c /= n; sig = s / n * v / 1000
+			if (w == "account") sig += i / 1000
+			printf "%-16s %10.3f %10.3f %10.3f %10.3f\n", w, c, h,
+			    sig, c - h - sig }'
+	done
+}
+
+# A run that served nothing, or answered with errors, fails the bench
+# (make bench-smoke checks that it still runs, never its speed).
+check_ran() {
+	local w bad=0
+	for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+		[ "${BENCH_PEBBLE:-1}" = 0 ] && [ "${w#pebble_}" != "$w" ] && continue
+		set -- ${R[$w]}
+		if [ -z "${1:-}" ] || ! awk -v r="$1" 'BEGIN {exit !(r > 0)}' ||
+		    [ "${6:-1}" != 0 ]; then
+			echo "bench: workload $w: rate ${1:-none}, errors ${6:-?}" >&2
+			bad=1
+		fi
+	done
+	return $bad
+}
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 {
@@ -189,12 +259,13 @@ echo
 echo "## throughput (median of $RUNS)"
 printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' workload "req/s" p50_ms p99_ms srv_cpu/1k cli_cpu/1k errors vs_pebble vs_ceiling
 for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+	[ -n "${R[$w]:-}" ] || continue
 	set -- ${R[$w]}
 	base=${w#pebble_}
 	pr=-
 	cr=-
 	case $w in
-	nonce|account|order) pr=$(ratio "$1" "$(echo ${R[pebble_$w]} | cut -d' ' -f1)") ;;
+	nonce|account|order) pr=$(ratio "$1" "$(echo ${R[pebble_$w]:-} | cut -d' ' -f1)") ;;
 	esac
 	case $w in
 	ceiling|pebble_*) ;;
@@ -203,5 +274,8 @@ for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_o
 	printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' "$w" "$1" "$2" "$3" "$4" "$5" "$6" "$pr" "$cr"
 done
 echo "(enroll counts whole enrolments: 7 requests each)"
+echo
+split_table
 } | tee -a "$OUT"
 rm -f "$conf"
+check_ran

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 RUN_PKGS="build-essential pkg-config
 libfcgi-dev libgnutls28-dev libjson-c-dev libdb5.3-dev db5.3-util
-libtasn1-6-dev libsmpp34-dev libcurl4-gnutls-dev libpq-dev
+libtasn1-6-dev libsmpp34-dev libcurl4-gnutls-dev libpq-dev libssl-dev
 lighttpd lighttpd-mod-openssl openssl curl procps iproute2
 python3 python3-acme python3-josepy python3-cryptography python3-requests
 gnutls-bin"

@@ -12,6 +12,9 @@
 #   IDPROVER_SMS_GATEWAY where SMS go (default: the file $IDPROVER_VAR/sms.log)
 #   IDPROVER_CONF        optional JSON configuration file
 #   IDPROVER_MAX_PROCS   FastCGI processes per program (default 1)
+#   IDPROVER_COMMIT_PROCS  the same for new-account, new-order, challenge
+#                        and finalize, whose answers wait for a durable
+#                        commit (default 2, or IDPROVER_MAX_PROCS if more)
 #   IDPROVER_RUN_DIR     pid file, sockets, logs (default $IDPROVER_VAR/run)
 #   IDPROVER_BUILD       build output folder (default <source>/build)
 #
@@ -49,6 +52,10 @@ setup_env() {
 	case $MAX_PROCS in
 	''|*[!0-9]*|0) die "IDPROVER_MAX_PROCS must be a positive number" ;;
 	esac
+	COMMIT_PROCS=${IDPROVER_COMMIT_PROCS:-$((MAX_PROCS > 2 ? MAX_PROCS : 2))}
+	case $COMMIT_PROCS in
+	''|*[!0-9]*|0) die "IDPROVER_COMMIT_PROCS must be a positive number" ;;
+	esac
 	IDPROVER_TEMPLATES=${IDPROVER_TEMPLATES:-$top/templates}
 	export IDPROVER_VAR IDPROVER_BASE_URL IDPROVER_TEMPLATES
 }
@@ -83,6 +90,7 @@ render() {
 	    -e "s|@TLS_DIR@|$IDPROVER_VAR/tls|g" \
 	    -e "s|@CGI_DIR@|$BUILD/cgi-bin|g" \
 	    -e "s|@MAX_PROCS@|$MAX_PROCS|g" \
+	    -e "s|@COMMIT_PROCS@|$COMMIT_PROCS|g" \
 	    -e "s|@IDPROVER_VAR@|$IDPROVER_VAR|g" \
 	    -e "s|@IDPROVER_BASE_URL@|$IDPROVER_BASE_URL|g" \
 	    $progs "$tmpl" > "$RUN_DIR/.render.$$"

@@ -192,18 +192,44 @@ reuse_one(void *arg, const struct order *o)
 }
 
 /*
+ * The store's index names the account's latest SMS proof of the number:
+ * if it still stands, it is the one the walk would find; if it is too
+ * old, so are all the others. 1: decided (u says how); 0: walk the
+ * account's orders (no index, or that proof was deactivated or revoked
+ * since); -1: store failure.
+ */
+static int
+reuse_indexed(struct req *r, struct reuse *u)
+{
+	struct order	 c;
+	char		 id[ID_LEN + 1];
+	int		 rc;
+
+	rc = store_acct_proof(r->st, r->acct.id, u->ident, id);
+	if (rc == STORE_NOTFOUND)
+		return 1;
+	if (rc == STORE_OK && (rc = store_order_get(r->st, id, &c)) ==
+	    STORE_OK) {
+		reuse_one(u, &c);
+		return u->found || (time_t)c.validated <= u->after ? 1 : 0;
+	}
+	return rc == STORE_ERR ? -1 : 0;
+}
+
+/*
  * Authorization reuse (RFC 8555 7.1.4): the account's own valid proof
  * of the number, younger than the profile's reuse window, makes the
  * order ready at once. Only proofs made by an SMS are reused (not
  * reuses of them), so that deactivating or revoking that authorization
- * ends every reuse of it. XXX walks the account's orders.
+ * ends every reuse of it. Found by the store's index of proofs; the
+ * account's orders are walked only when it cannot tell.
  */
 static enum prob
 order_reuse(struct req *r, struct order *o)
 {
 	const struct profile	*pr = config_profile(r->cfg, o->profile);
 	struct reuse		 u;
-	int			 more;
+	int			 more, rc;
 
 	if (pr == NULL || pr->reuse_seconds == 0)
 		return PROB_NONE;
@@ -211,8 +237,10 @@ order_reuse(struct req *r, struct order *o)
 	u.ident = o->ident;
 	u.now = r->now;
 	u.after = r->now - (time_t)pr->reuse_seconds;
-	if (store_acct_orders(r->st, r->acct.id, NULL, INT_MAX, &more,
-	    reuse_one, &u) < 0)
+	if ((rc = reuse_indexed(r, &u)) == -1)
+		return PROB_SERVER_INTERNAL;
+	if (rc == 0 && store_acct_orders(r->st, r->acct.id, NULL, INT_MAX,
+	    &more, reuse_one, &u) < 0)
 		return PROB_SERVER_INTERNAL;
 	if (!u.found)
 		return PROB_NONE;

@@ -28,6 +28,12 @@ crypt_sha256(const void *data, size_t len, unsigned char out[SHA256_LEN])
 }
 
 int
+crypt_sha512(const void *data, size_t len, unsigned char out[SHA512_LEN])
+{
+	return gnutls_hash_fast(GNUTLS_DIG_SHA512, data, len, out) < 0 ? -1 : 0;
+}
+
+int
 crypt_hmac(const void *key, size_t keylen, const void *data, size_t len,
     unsigned char out[SHA256_LEN])
 {

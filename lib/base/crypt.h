@@ -4,9 +4,11 @@
 #include <stddef.h>
 
 #define SHA256_LEN	32
+#define SHA512_LEN	64
 
 int	crypt_random(void *, size_t);
 int	crypt_sha256(const void *, size_t, unsigned char[SHA256_LEN]);
+int	crypt_sha512(const void *, size_t, unsigned char[SHA512_LEN]);
 int	crypt_hmac(const void *key, size_t keylen, const void *, size_t,
 	    unsigned char[SHA256_LEN]);
 /* Constant-time comparison: 1 when equal. */

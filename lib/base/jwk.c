@@ -315,6 +315,51 @@ jwk_verify(const struct jwk *k, const void *msg, size_t msglen,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Copy a datum into out; -1 when it does not fit. */
+static int
+jwk_copy(gnutls_datum_t *d, unsigned char *out, size_t *len)
+{
+	int	 rc = -1;
+
+	if (d->size <= JWK_PARAM_MAX) {
+		memcpy(out, d->data, d->size);
+		*len = d->size;
+		rc = 0;
+	}
+	gnutls_free(d->data);
+	d->data = NULL;
+	return rc;
+}
+
+int
+jwk_params(const struct jwk *k, unsigned char *x, size_t *xlen,
+    unsigned char *y, size_t *ylen)
+{
+	gnutls_datum_t		 dx = { NULL, 0 }, dy = { NULL, 0 };
+	gnutls_ecc_curve_t	 curve;
+	int			 rc;
+
+	if (k->alg != JWK_ES256 && k->alg != JWK_ES384 && k->alg != JWK_ES512)
+		return -1;
+	if (gnutls_pubkey_export_ecc_raw2(k->pub, &curve, &dx, &dy,
+	    GNUTLS_EXPORT_FLAG_NO_LZ) < 0)
+		return -1;
+	rc = jwk_copy(&dx, x, xlen);
+	if (jwk_copy(&dy, y, ylen) == -1)
+		rc = -1;
+	/* The coordinates keep their leading zeros: the curve's size. */
+	if (rc == 0 && (*xlen > k->half || *ylen > k->half))
+		rc = -1;
+	if (rc == 0) {
+		memmove(x + k->half - *xlen, x, *xlen);
+		memset(x, 0, k->half - *xlen);
+		memmove(y + k->half - *ylen, y, *ylen);
+		memset(y, 0, k->half - *ylen);
+		*xlen = *ylen = k->half;
+	}
+	return rc;
+}
+
 int
 jwk_thumb_ec(const char *crv, const unsigned char *x, size_t xlen,
     const unsigned char *y, size_t ylen, char out[THUMB_LEN + 1])

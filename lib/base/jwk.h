@@ -38,6 +38,13 @@ enum jwk_alg	 jwk_key_alg(const struct jwk *);
 int		 jwk_verify(const struct jwk *, const void *msg, size_t msglen,
 		    const unsigned char *sig, size_t siglen);
 
+/* The coordinates of an ECDSA key (ES256, ES384, ES512), each of the
+ * curve's size, for a verifier outside GnuTLS. x and y hold at least
+ * JWK_PARAM_MAX octets. 0, or -1 (another key type). */
+#define JWK_PARAM_MAX	66
+int		 jwk_params(const struct jwk *, unsigned char *x, size_t *xlen,
+		    unsigned char *y, size_t *ylen);
+
 /* Thumbprint (RFC 7638, base64url) of an EC key from raw coordinates;
  * crv is "P-256", "P-384" or "P-521". 0 on success, -1 on failure. */
 int	jwk_thumb_ec(const char *crv, const unsigned char *x, size_t xlen,

@@ -55,14 +55,8 @@ auth_account(struct req *r)
 static enum prob
 auth_verify_account(struct req *r)
 {
-	struct jwk	*key;
-	enum prob	 p;
-
-	if ((key = jwk_load(r->acct.key)) == NULL)
-		return PROB_SERVER_INTERNAL;
-	p = jws_verify(r->jws, key, r->detail, sizeof(r->detail));
-	jwk_free(key);
-	return p;
+	return jws_verify_account(r->jws, r->acct.id, r->acct.key, r->detail,
+	    sizeof(r->detail));
 }
 
 enum prob

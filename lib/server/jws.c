@@ -7,6 +7,7 @@
 #include "bounds.h"
 #include "json.h"
 #include "jws.h"
+#include "jwsverify.h"
 
 /* Header members that change how a JWS is processed; refused. */
 static const char *const refused_members[] = { "b64", "crit" };
@@ -201,14 +202,14 @@ jws_parse(const char *text, size_t len, int mode, struct jws **out,
 }
 
 enum prob
-jws_verify(const struct jws *j, const struct jwk *key, char *detail,
+jws_verify_with(const struct jws *j, struct jwsv *v, char *detail,
     size_t detailsz)
 {
 	char	*input;
 	size_t	 plen = strlen(j->protected), len;
 	int	 rc;
 
-	if (jwk_key_alg(key) != j->alg)
+	if (jwk_key_alg(jwsv_jwk(v)) != j->alg)
 		FAIL(PROB_MALFORMED, "alg %s does not match the account key",
 		    jwk_alg_name(j->alg));
 	len = plen + 1 + strlen(j->payload64);
@@ -217,11 +218,36 @@ jws_verify(const struct jws *j, const struct jwk *key, char *detail,
 	memcpy(input, j->protected, plen);
 	input[plen] = '.';
 	memcpy(input + plen + 1, j->payload64, len - plen - 1);
-	rc = jwk_verify(key, input, len, j->sig, j->siglen);
+	rc = jwsv_verify(v, input, len, j->sig, j->siglen);
 	free(input);
 	if (rc == -1)
 		FAIL(PROB_MALFORMED, "the JWS signature does not verify");
 	return PROB_NONE;
+}
+
+enum prob
+jws_verify_account(const struct jws *j, const char *id, const char *canon,
+    char *detail, size_t detailsz)
+{
+	struct jwsv	*v;
+
+	if ((v = jwsv_account(id, canon)) == NULL)
+		return PROB_SERVER_INTERNAL;
+	return jws_verify_with(j, v, detail, detailsz);
+}
+
+enum prob
+jws_verify(const struct jws *j, const struct jwk *key, char *detail,
+    size_t detailsz)
+{
+	struct jwsv	*v;
+	enum prob	 p;
+
+	if ((v = jwsv_new(key)) == NULL)
+		return PROB_SERVER_INTERNAL;
+	p = jws_verify_with(j, v, detail, detailsz);
+	jwsv_free(v);
+	return p;
 }
 
 json_object *

@@ -38,6 +38,16 @@ enum prob	 jws_parse(const char *, size_t, int mode, struct jws **out,
 /* Check the signature with key (rules 15 and 16). */
 enum prob	 jws_verify(const struct jws *, const struct jwk *key,
 		    char *detail, size_t detailsz);
+/* The same with a verifier made ready (jwsverify.h: an account's key
+ * kept by the process). */
+struct jwsv;
+enum prob	 jws_verify_with(const struct jws *, struct jwsv *,
+		    char *detail, size_t detailsz);
+/* Check the signature with the stored key (canonical JWK) of account
+ * id, made ready once per process (jwsverify.h: a changed key is a
+ * miss). */
+enum prob	 jws_verify_account(const struct jws *, const char *id,
+		    const char *canon, char *detail, size_t detailsz);
 /* The payload as a JSON object, borrowed from jws (parsed once). NULL
  * when the payload is not a JSON object. */
 json_object	*jws_payload_object(struct jws *);

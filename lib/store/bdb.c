@@ -110,6 +110,11 @@ store_open_files(const char *dir, const char *const *files, size_t n,
 	st->env->set_lg_bsize(st->env, 256 * 1024);
 	st->env->set_lg_max(st->env, 4 * 1024 * 1024);
 	st->env->log_set_config(st->env, DB_LOG_AUTO_REMOVE, 1);
+	/* Log files written whole with zeros when made: a commit's flush
+	 * then overwrites blocks the file already has, and fdatasync need
+	 * not also write the file's new size (~25% less commit latency
+	 * here, bench/RESULTS.md), for one 4 MiB write per log file. */
+	st->env->log_set_config(st->env, DB_LOG_ZERO, 1);
 	if ((rc = st->env->open(st->env, dir, flags, 0600)) != 0)
 		goto err;
 	if (store_open_dbs(st, create) == -1) {
@@ -550,6 +555,7 @@ const struct store_engine bdb_engine = {
 	.order_get = bdb_order_get,
 	.order_put = bdb_order_put,
 	.orders_walk = bdb_orders_walk,
+	.acct_proof = bdb_acct_proof,
 	.replace = bdb_replace,
 	.replaced_by = bdb_replaced_by,
 	.panicked = bdb_panicked,

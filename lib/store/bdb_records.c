@@ -221,13 +221,114 @@ bdb_order_get(struct store *st, const char *id, struct order *o)
 	return rc;
 }
 
+static int
+store_proof_key(const char *acct, const char *ident, char key[PROOF_KEY_MAX])
+{
+	int	 n = snprintf(key, PROOF_KEY_MAX, "%s%s/%s", PROOF_PREFIX, acct,
+	    ident);
+
+	return n < 0 || (size_t)n >= PROOF_KEY_MAX ? -1 : 0;
+}
+
+/* Keep o in the proof index when it is an SMS proof no older than the
+ * one there. */
+static int
+store_proof_note(struct store *st, const struct order *o)
+{
+	char		 key[PROOF_KEY_MAX];
+	unsigned char	 v[8 + ID_LEN];
+	uint64_t	 t = (uint64_t)o->validated;
+	size_t		 got;
+	int		 rc, i;
+
+	if (o->authz != AUTHZ_VALID || o->proof[0] != '\0' ||
+	    o->validated <= 0 || store_proof_key(o->acct, o->ident, key) == -1)
+		return STORE_OK;
+	rc = store_get(st, DB_META, key, strlen(key), v, sizeof(v), &got);
+	if (rc == STORE_ERR)
+		return rc;
+	if (rc == STORE_OK && got == sizeof(v) && (store_be64(v) >
+	    o->validated || (store_be64(v) == o->validated &&
+	    memcmp(v + 8, o->id, ID_LEN) == 0)))
+		return STORE_OK;
+	for (i = 7; i >= 0; i--, t >>= 8)
+		v[i] = (unsigned char)t;
+	memcpy(v + 8, o->id, ID_LEN);
+	return store_put(st, DB_META, key, strlen(key), v, sizeof(v), 0);
+}
+
 int
 bdb_order_put(struct store *st, const struct order *o)
 {
 	struct order	 r = *o;
+	int		 rc;
 
 	r.version = ORDER_VERSION;
-	return store_put(st, DB_ORDERS, r.id, strlen(r.id), &r, sizeof(r), 0);
+	rc = store_put(st, DB_ORDERS, r.id, strlen(r.id), &r, sizeof(r), 0);
+	return rc == STORE_OK ? store_proof_note(st, &r) : rc;
+}
+
+int
+bdb_acct_proof(struct store *st, const char *acct, const char *ident,
+    char *id)
+{
+	char		 key[PROOF_KEY_MAX];
+	unsigned char	 v[8 + ID_LEN];
+	size_t		 got;
+	int		 rc;
+
+	rc = store_get(st, DB_META, PROOF_INDEXED, strlen(PROOF_INDEXED), v,
+	    sizeof(v), &got);
+	if (rc != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_UNKNOWN : rc;
+	if (store_proof_key(acct, ident, key) == -1)
+		return STORE_UNKNOWN;
+	rc = store_get(st, DB_META, key, strlen(key), v, sizeof(v), &got);
+	if (rc != STORE_OK)
+		return rc;
+	if (got != sizeof(v))
+		return STORE_UNKNOWN;
+	memcpy(id, v + 8, ID_LEN);
+	id[ID_LEN] = '\0';
+	return STORE_OK;
+}
+
+static int
+store_proof_one(struct store *st, DBT *key, DBT *data, void *arg)
+{
+	struct order	 o;
+
+	(void)key;
+	(void)arg;
+	if (store_order_decode(data->data, data->size, &o) == -1)
+		return 0;
+	return store_proof_note(st, &o) == STORE_OK ? 0 : -1;
+}
+
+/* Put every order written before the proof index into it, once. */
+int
+store_proof_index(struct store *st)
+{
+	unsigned char	 v[8], buf[8 + ID_LEN];
+	size_t		 got;
+	int		 rc;
+
+	if (bdb_begin(st) != STORE_OK)
+		return STORE_ERR;
+	rc = store_get(st, DB_META, PROOF_INDEXED, strlen(PROOF_INDEXED), buf,
+	    sizeof(buf), &got);
+	if (rc == STORE_NOTFOUND) {
+		memset(v, 0, sizeof(v));
+		rc = store_walk(st, DB_ORDERS, store_proof_one, NULL);
+		if (rc == STORE_OK)
+			rc = store_put(st, DB_META, PROOF_INDEXED,
+			    strlen(PROOF_INDEXED), v, sizeof(v), 0);
+	}
+	if (rc != STORE_OK) {
+		bdb_abort(st);
+		return STORE_ERR;
+	}
+	return bdb_commit(st, 1);
 }
 
 /* The acct_orders entry of an order: creation time (big-endian, so the

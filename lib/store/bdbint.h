@@ -21,6 +21,13 @@
 	_Alignof(struct order) - 1) / _Alignof(struct order) * \
 	_Alignof(struct order))
 #define REPLACED_PREFIX	"replaced/"	/* meta keys: cert id -> order id */
+/* Meta keys "proof/ACCT/IDENT": the latest SMS proof (validated time,
+ * big-endian, then the order id), kept by every order_put; derived from
+ * the orders, so neither dumped nor loaded. PROOF_INDEXED says that the
+ * orders written before the index existed are in it too. */
+#define PROOF_PREFIX	"proof/"
+#define PROOF_INDEXED	PROOF_PREFIX "indexed"
+#define PROOF_KEY_MAX	(sizeof(PROOF_PREFIX) + ID_LEN + IDENT_VALUE_MAX + 2)
 #define ACCOUNT_VERSION	2	/* version 2 added the platform */
 #define CHECKPOINT_EVERY 64	/* commits of a process between checks */
 #define CHECKPOINT_MIN	5	/* minutes between checkpoints */
@@ -159,5 +166,11 @@ int	bdb_migrate(struct store *st, int *from, int *to);
 int	bdb_prune(struct store *st, int64_t now, long *removed);
 int	bdb_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
 		    long sms[OUTBOX__MAX], long *certs);
+
+/* The proof index (bdb_records.c): the latest SMS proof of an account
+ * for an identifier, and the one pass that indexes older orders. */
+int	bdb_acct_proof(struct store *st, const char *acct, const char *ident,
+	    char *id);
+int	store_proof_index(struct store *st);
 
 #endif

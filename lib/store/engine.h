@@ -17,6 +17,9 @@ struct store_engine {
 		    struct account *a);
 	int	(*account_put)(struct store *st, const struct account *a);
 	int	(*acct_order_add)(struct store *st, const struct order *o);
+	/* May be NULL: store_acct_proof answers STORE_UNKNOWN. */
+	int	(*acct_proof)(struct store *st, const char *acct,
+		    const char *ident, char *id);
 	int	(*acct_orders)(struct store *st, const char *acct,
 		    const char *after, int max, int *more, int (*fn)(void *,
 		    const struct order *), void *arg);

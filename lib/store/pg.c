@@ -507,6 +507,7 @@ const struct store_engine pg_engine = {
 	.order_get = pg_order_get,
 	.order_put = pg_order_put,
 	.orders_walk = pg_orders_walk,
+	.acct_proof = pg_acct_proof,
 	.replace = pg_replace,
 	.replaced_by = pg_replaced_by,
 	.panicked = pg_panicked,

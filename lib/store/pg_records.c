@@ -309,6 +309,26 @@ pg_replaced_by(struct store *st, const char *cert, char *order)
 	return STORE_OK;
 }
 
+int
+pg_acct_proof(struct store *st, const char *acct, const char *ident,
+    char *id)
+{
+	struct params	 p = { .n = 0 };
+	PGresult	*r;
+	int		 rc;
+
+	p_str(&p, acct);
+	p_str(&p, ident);
+	p_num(&p, AUTHZ_VALID);
+	if ((rc = pg_one(st, S_ACCT_PROOF, &p, &r)) != STORE_OK)
+		return rc;
+	if (PQgetlength(r, 0, 0) != ID_LEN)
+		return pg_corrupt(st, r, __func__);
+	r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL);
+	PQclear(r);
+	return STORE_OK;
+}
+
 /* The claim is the insert (prev NULL) or the update from prev; no row
  * back is STORE_EXISTS, and the transaction goes on, as on Berkeley DB. */
 int

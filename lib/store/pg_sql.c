@@ -168,6 +168,12 @@ const char *const sqls[S__MAX] = {
 	    "VALUES ($1, $2) ON CONFLICT ON CONSTRAINT "
 	    "replacements_one_per_certificate DO UPDATE "
 	    "SET order_id = EXCLUDED.order_id",
+	/* The latest SMS proof of an account for an identifier, as the
+	 * walk over its orders would find it (no index of its own: the
+	 * orders of one account are few, and this is one statement). */
+	[S_ACCT_PROOF] = "SELECT id FROM orders WHERE account = $1 AND "
+	    "identifier = $2 AND authz_status = $3 AND proof = '' AND "
+	    "validated > 0 ORDER BY validated DESC, id DESC LIMIT 1",
 	[S_REPLACED_BY] = "SELECT order_id FROM replacements "
 	    "WHERE certificate = $1",
 	[S_PLATFORM_GET] = "SELECT " PLATFORM_COLS " FROM platforms "

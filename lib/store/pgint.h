@@ -37,7 +37,7 @@ enum stmt {
 	S_DUMP_ORDERS, S_DUMP_REFS, S_DUMP_CERTS, S_DUMP_NONCES, S_DUMP_SMS,
 	S_DUMP_DUE, S_DUMP_COUNTERS, S_DUMP_META, S_DUMP_WINDOWS, S_DUE_PEEK,
 	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S_ORDERS_WALK, S_REPLACE_INS,
-	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_PLATFORM_GET,
+	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_ACCT_PROOF, S_PLATFORM_GET,
 	S_PLATFORM_PUT, S_PLATFORMS, S_DUMP_PLATFORMS, S_DUMP_REPLACED,
 	S__MAX
 };
@@ -201,6 +201,9 @@ int	pg_migrate(struct store *st, int *from, int *to);
 int	pg_prune(struct store *st, int64_t now, long *removed);
 int	pg_stats(struct store *st, long *accounts, long orders[ORDER__MAX],
 		    long sms[OUTBOX__MAX], long *certs);
+
+int	pg_acct_proof(struct store *st, const char *acct, const char *ident,
+	    char *id);
 
 /* The pipeline (pg_pipe.c). */
 void	pg_note(struct store *st, const PGresult *r, const char *what);

@@ -247,6 +247,15 @@ store_orders_walk(struct store *st, int (*fn)(void *, const struct order *),
 }
 
 int
+store_acct_proof(struct store *st, const char *acct, const char *ident,
+    char id[ID_LEN + 1])
+{
+	if (store_engine_of(st)->acct_proof == NULL)
+		return STORE_UNKNOWN;
+	return store_engine_of(st)->acct_proof(st, acct, ident, id);
+}
+
+int
 store_replace(struct store *st, const char *cert, const char *order,
     const char *prev)
 {

@@ -12,6 +12,7 @@
 #define STORE_NOTFOUND	 1
 #define STORE_EXISTS	 2
 #define STORE_ERR	-1
+#define STORE_UNKNOWN	 3	/* the engine keeps no index to tell */
 
 enum acct_status { ACCT_VALID, ACCT_DEACTIVATED, ACCT_REVOKED, ACCT__MAX };
 enum order_status { ORDER_PENDING, ORDER_READY, ORDER_PROCESSING,
@@ -180,6 +181,15 @@ int	 store_acct_orders(struct store *, const char *acct, const char *after,
 	    int max, int *more, int (*fn)(void *, const struct order *),
 	    void *arg);
 int	 store_acct_order_add(struct store *, const struct order *);
+/* The id of acct's order with the latest validated time among those
+ * whose authorization for ident was proven by an SMS (authz valid when
+ * written, proof ""): STORE_OK, STORE_NOTFOUND when there is none, or
+ * STORE_UNKNOWN when the engine keeps no such index (or has not built it
+ * yet: idprover-admin migrate), and the caller walks store_acct_orders.
+ * The order may have changed since (deactivated, revoked): the caller
+ * checks it. */
+int	 store_acct_proof(struct store *, const char *acct, const char *ident,
+	    char id[ID_LEN + 1]);
 
 /* Every order (outside request paths: the operator's tools), in no
  * particular order; fn returns -1 to stop. */
