@@ -21,6 +21,10 @@ LOAD=$IDP_BUILD/bench/load
 NOTHING=$IDP_BUILD/bench/nothing
 VERIFY=$IDP_BUILD/bench/verify
 OUT=${BENCH_OUT:-$top/bench/last.txt}
+# STORE=pg: the store on a PostgreSQL cluster of the bench's own (initdb
+# in a private folder, a Unix socket, stopped at the end), its CPU per
+# request counted beside the programs'.
+STORE=${STORE:-bdb}
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$LOAD" ] && [ -x "$NOTHING" ] && [ -x "$VERIFY" ] || die "build first: make bench"
@@ -54,17 +58,23 @@ mem_table() {
 
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
-# One timed run: prints the load line plus server CPU ticks per 1k.
+# One timed run: prints the load line plus server CPU ticks per 1k (and,
+# on PostgreSQL, the database's).
 run_once() {
 	local spid=$1; shift
-	local c0 c1 line n
+	local c0 c1 p0=0 p1=0 line n
 	c0=$(cpu_of $(server_pids "$spid"))
+	[ "$STORE" = pg ] && [ "$spid" != "${PEBBLE_PID:-}" ] &&
+	    p0=$(cpu_of $(server_pids "$PG_PID"))
 	line=$("$LOAD" -c "$WORKERS" -d "$SECONDS_RUN" "$@" 2>&1 | tail -1)
 	c1=$(cpu_of $(server_pids "$spid"))
+	[ "$STORE" = pg ] && [ "$spid" != "${PEBBLE_PID:-}" ] &&
+	    p1=$(cpu_of $(server_pids "$PG_PID"))
 	n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' <<< "$line")
 	[ -n "$n" ] && [ "$n" -gt 0 ] || n=1
-	awk -v l="$line" -v d=$((c1 - c0)) -v n="$n" -v hz="$(getconf CLK_TCK)" \
-	    'BEGIN {printf "%s server_cpu_s_per_1k=%.3f\n", l, d / hz / n * 1000}'
+	awk -v l="$line" -v d=$((c1 - c0)) -v pd=$((p1 - p0)) -v n="$n" \
+	    -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%s server_cpu_s_per_1k=%.3f db_cpu_s_per_1k=%.3f\n",
+	    l, d / hz / n * 1000, pd / hz / n * 1000}'
 }
 
 # Median of RUNS runs for one server and workload: "rate p50 p99 scpu ccpu".
@@ -86,7 +96,7 @@ measure() {
 		echo "  $name run $i: $l" >&2
 		lines="$lines$l"$'\n'
 	done
-	for k in rate p50_ms p99_ms server_cpu_s_per_1k client_cpu_s_per_1k errors; do
+	for k in rate p50_ms p99_ms server_cpu_s_per_1k client_cpu_s_per_1k errors db_cpu_s_per_1k; do
 		printf '%s ' "$(grep -o "$k=[0-9.]*" <<< "$lines" | cut -d= -f2 | median)"
 	done
 	echo
@@ -134,7 +144,12 @@ pebble_stop() {
 	PEBBLE_PID=
 }
 
-cleanup() { pebble_stop; idp_cleanup; }
+pg_own=
+cleanup() {
+	pebble_stop
+	idp_cleanup
+	[ -n "$pg_own" ] && { pg_stop; rm -rf "$pg_own"; }
+}
 trap cleanup EXIT
 trap "exit 1" INT TERM
 
@@ -148,6 +163,12 @@ cat > "$conf" <<'JSON'
   "limit_new_accounts_addr_day": 1000000, "limit_new_accounts_hour": 100000000 }
 JSON
 export IDPROVER_CONF=$conf IDPROVER_MAX_PROCS=$PROCS
+if [ "$STORE" = pg ]; then
+	. "$top/tests/integ/pg.sh"
+	pg_own=$(mktemp -d "$top/tests/tmp/.pgbench.XXXXXX") || die "mktemp"
+	pg_start "$pg_own" || die "cannot start PostgreSQL"
+	export IDP_STORE=pg
+fi
 idp_setup bench || die "setup failed"
 # The ceiling goes before the catch-all "/" entry (the first match wins).
 nothing="	\"/nothing\" => (( \"socket\" => \"$IDP_RUN/nothing.sock\", \"bin-path\" => \"$NOTHING\", \"max-procs\" => $PROCS, \"check-local\" => \"disable\" )),"
@@ -161,7 +182,7 @@ sleep 1
 echo "## machine"
 echo "cores: $(nproc); cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "disk: $(df -h "$IDP_ROOT" | awk 'NR==2 {print $1, $2}')"
-echo "runs: median of $RUNS x ${SECONDS_RUN}s, $WORKERS client workers, $PROCS FastCGI processes per program"
+echo "runs: median of $RUNS x ${SECONDS_RUN}s, $WORKERS client workers, $PROCS FastCGI processes per program; store: $STORE"
 echo
 echo "## the signature check alone (bench/verify; CPU us per operation)"
 "$VERIFY" "$([ "${BENCH_SHORT:-0}" = 1 ] && echo 200 || echo 2000)" | tee "$IDP_ROOT/verify.txt"
@@ -274,6 +295,14 @@ for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_o
 	printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' "$w" "$1" "$2" "$3" "$4" "$5" "$6" "$pr" "$cr"
 done
 echo "(enroll counts whole enrolments: 7 requests each)"
+if [ "$STORE" = pg ]; then
+	echo
+	echo "## PostgreSQL's CPU per 1k requests (s), beside the programs' (srv_cpu/1k)"
+	for w in nonce account order enroll; do
+		set -- ${R[$w]}
+		printf '%-16s %12s\n' "$w" "${7:--}"
+	done
+fi
 echo
 split_table
 } | tee -a "$OUT"

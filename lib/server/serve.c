@@ -17,12 +17,14 @@
 #include <unistd.h>
 
 #include "server.h"
+#include "crypt.h"
 #include "fcgi.h"
 #include "jws.h"
 #include "log.h"
 #include "secret.h"
 
-#define DEADLOCK_RETRIES	8
+#define DEADLOCK_RETRIES	16
+#define RETRY_PAUSE_US		2000	/* the first pause; it doubles, to 64 ms */
 #define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
 #define STORE_RETRY_AFTER	5	/* seconds, when the database is down */
 
@@ -240,6 +242,24 @@ req_attempt(struct req *r, const struct program *prog)
 	return p;
 }
 
+/* Before running a request again after a deadlock or a lost race: a
+ * random pause that grows with the attempts, so that the requests that
+ * collided do not collide again at once (a hot row, such as a shared
+ * limit window, on PostgreSQL's SERIALIZABLE). */
+static void
+req_pause(int attempt)
+{
+	unsigned char	 b;
+	long		 us;
+
+	if (attempt < 1)
+		return;		/* the first retry goes at once */
+	us = RETRY_PAUSE_US << (attempt < 5 ? attempt - 1 : 5);
+	if (crypt_random(&b, 1) == 0)
+		us = us / 2 + us * b / 512;
+	usleep((useconds_t)us);
+}
+
 static enum prob
 req_run(struct req *r, const struct program *prog)
 {
@@ -263,6 +283,7 @@ req_run(struct req *r, const struct program *prog)
 		} else if (!store_retry(r->st) || r->no_retry)
 			return p;
 		req_reset(r);
+		req_pause(i);
 	}
 	log_err("%s: gave up after %d deadlocks", __func__, i);
 	r->retry_after = 1;

@@ -48,8 +48,8 @@ psql_do "$old" "CREATE TABLE schema_version (version integer PRIMARY KEY,
     3, 4, 5, 6, 'x', '12025550123', 'tok', '\\x00', '')" >/dev/null
 ok $? "a version 2 database with an account and an order"
 out=$(IDPROVER_STORE=$olduri "$IDP_BUILD/tools/idprover-admin" migrate 2>&1)
-ok "$(echo "$out" | grep -q 'version 3, was 2'; echo $?)" \
-    "migrate from version 2 to 3" "$out"
+ok "$(echo "$out" | grep -q 'version 4, was 2'; echo $?)" \
+    "migrate from version 2 to 4" "$out"
 got=$(psql_do "$old" "SELECT a.platform || '|' || o.profile || '|' ||
     o.replaces || '|' || o.proof || '|' || (SELECT count(*) FROM platforms)
     || '|' || (SELECT count(*) FROM replacements) FROM accounts a, orders o")
