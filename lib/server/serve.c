@@ -25,6 +25,7 @@
 
 #define DEADLOCK_RETRIES	16
 #define RETRY_PAUSE_US		2000	/* the first pause; it doubles, to 64 ms */
+#define RETRY_FOR		10	/* seconds: no attempt starts after */
 #define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
 #define STORE_RETRY_AFTER	5	/* seconds, when the database is down */
 
@@ -264,9 +265,14 @@ static enum prob
 req_run(struct req *r, const struct program *prog)
 {
 	enum prob	 p;
+	time_t		 start = time(NULL);
 	int		 i;
 
-	for (i = 0; i < DEADLOCK_RETRIES; i++) {
+	/* Bounded in count and in time: each attempt may wait for a lock
+	 * (2 s at most on Berkeley DB), and the watchdog ends the process at
+	 * REQUEST_TIMEOUT. */
+	for (i = 0; i < DEADLOCK_RETRIES && time(NULL) - start < RETRY_FOR;
+	    i++) {
 		p = req_attempt(r, prog);
 		if (store_unavailable(r->st)) {
 			req_reset(r);

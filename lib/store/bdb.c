@@ -102,6 +102,9 @@ store_open_files(const char *dir, const char *const *files, size_t n,
 	st->env->set_errpfx(st->env, "idprover-store");
 	st->env->set_cachesize(st->env, 0, 4 * 1024 * 1024, 1);
 	st->env->set_lk_detect(st->env, DB_LOCK_DEFAULT);
+	/* Room for the mutexes of many processes' handles (a process that
+	 * dies leaves its own behind until the next recovery). */
+	st->env->mutex_set_increment(st->env, MUTEX_EXTRA);
 	/* A lock held by a process that was killed is never released until
 	 * the next opener recovers the environment: a waiter gives up after
 	 * LOCK_WAIT_US (as a deadlock: the request runs again, on the

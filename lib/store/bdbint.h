@@ -53,6 +53,7 @@ struct store {
 };
 
 #define LOCK_WAIT_US	2000000		/* 2 s */
+#define MUTEX_EXTRA	8192		/* mutexes beyond the computed need */
 
 /* A counter record. */
 struct counter {
