@@ -410,6 +410,17 @@ store_del(struct store *st, enum dbname d, const void *k, size_t klen)
 	return STORE_OK;
 }
 
+/* A cursor operation failed with rc: note it as fn's, close c (when
+ * open) and return STORE_ERR. */
+int
+store_cursor_fail(struct store *st, DBC *c, int rc, const char *fn)
+{
+	store_note(st, fn, rc);
+	if (c != NULL)
+		c->close(c);
+	return STORE_ERR;
+}
+
 /* Walk every record of a database, handing fn the key and data. */
 int
 store_walk(struct store *st, enum dbname d,
@@ -429,14 +440,11 @@ store_walk(struct store *st, enum dbname d,
 		if (fn(st, &key, &data, arg) == -1)
 			break;
 	if (rc != 0 && rc != DB_NOTFOUND)
-		goto err;
+		return store_cursor_fail(st, c, rc, __func__);
 	c->close(c);
 	return bdb_failed(st) ? STORE_ERR : STORE_OK;
 err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
+	return store_cursor_fail(st, c, rc, __func__);
 }
 
 /*
@@ -499,14 +507,11 @@ bdb_kv_prune(struct store *st, int d, long max, long *removed,
 		(*removed)++;
 	}
 	if (rc != 0 && rc != DB_NOTFOUND)
-		goto err;
+		return store_cursor_fail(st, c, rc, __func__);
 	c->close(c);
 	return bdb_failed(st) ? STORE_ERR : STORE_OK;
 err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
+	return store_cursor_fail(st, c, rc, __func__);
 }
 
 int

@@ -134,14 +134,11 @@ bdb_due_take(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
 			goto err;
 	}
 	if (rc != 0 && rc != DB_NOTFOUND)
-		goto err;
+		return store_cursor_fail(st, c, rc, __func__);
 	c->close(c);
 	return n;
 err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
+	return store_cursor_fail(st, c, rc, __func__);
 }
 
 int
@@ -167,14 +164,11 @@ bdb_due_peek(struct store *st, int64_t now, char ids[][SMS_ID_MAX],
 		ids[n++][key.size - 8] = '\0';
 	}
 	if (rc != 0 && rc != DB_NOTFOUND)
-		goto err;
+		return store_cursor_fail(st, c, rc, __func__);
 	c->close(c);
 	return n;
 err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
+	return store_cursor_fail(st, c, rc, __func__);
 }
 
 int

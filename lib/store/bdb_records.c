@@ -412,14 +412,11 @@ bdb_acct_orders(struct store *st, const char *acct, const char *after,
 		n += fn(arg, &o);
 	}
 	if (rc != 0 && rc != DB_NOTFOUND)
-		goto err;
+		return store_cursor_fail(st, c, rc, __func__);
 	c->close(c);
 	return bdb_failed(st) ? STORE_ERR : n;
 err:
-	store_note(st, __func__, rc);
-	if (c != NULL)
-		c->close(c);
-	return STORE_ERR;
+	return store_cursor_fail(st, c, rc, __func__);
 }
 
 int

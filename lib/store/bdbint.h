@@ -174,4 +174,7 @@ int	bdb_acct_proof(struct store *st, const char *acct, const char *ident,
 	    char *id);
 int	store_proof_index(struct store *st);
 
+/* Note a failed cursor operation, close the cursor: STORE_ERR. */
+int	store_cursor_fail(struct store *st, DBC *c, int rc, const char *fn);
+
 #endif
