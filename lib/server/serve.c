@@ -27,6 +27,7 @@
 #define RETRY_PAUSE_US		2000	/* the first pause; it doubles, to 64 ms */
 #define RETRY_FOR		10	/* seconds: no attempt starts after */
 #define REQUEST_TIMEOUT		30	/* seconds: then the process dies */
+#define WATCH_FIRST		2	/* seconds: the watchdog's first look */
 #define STORE_RETRY_AFTER	5	/* seconds, when the database is down */
 
 static struct server	 server;
@@ -261,6 +262,41 @@ req_pause(int attempt)
 	usleep((useconds_t)us);
 }
 
+/* The watchdog. A request still running after REQUEST_TIMEOUT seconds is
+ * stuck; one that waits in an environment another process has recovered
+ * since waits for what never comes (a mutex of a process that was
+ * killed). Either way the process exits, and the web server starts a fresh
+ * one. The watchdog looks WATCH_FIRST seconds into a request, then every
+ * second: most requests end before it ever wakes. */
+static volatile sig_atomic_t	 watch_spent;
+static struct store *volatile	 watch_st;
+
+static void
+watch_tick(int sig)
+{
+	(void)sig;
+	watch_spent += watch_spent == 0 ? WATCH_FIRST : 1;
+	if (watch_spent >= REQUEST_TIMEOUT ||
+	    (watch_st != NULL && store_stale(watch_st)))
+		_exit(2);
+	alarm(1);
+}
+
+static void
+watch_start(struct store *st)
+{
+	watch_spent = 0;
+	watch_st = st;
+	alarm(WATCH_FIRST);
+}
+
+static void
+watch_stop(void)
+{
+	alarm(0);
+	watch_st = NULL;
+}
+
 static enum prob
 req_run(struct req *r, const struct program *prog)
 {
@@ -281,11 +317,12 @@ req_run(struct req *r, const struct program *prog)
 			    "database cannot be reached; try again later");
 		}
 		if (store_panicked(r->st)) {
+			watch_st = NULL;
 			if (store_reopen(&r->srv->st) != STORE_OK) {
 				log_err("%s: cannot reopen the store", __func__);
 				exit(1);	/* the web server restarts us */
 			}
-			r->st = r->srv->st;
+			r->st = watch_st = r->srv->st;
 		} else if (!store_retry(r->st) || r->no_retry)
 			return p;
 		req_reset(r);
@@ -323,16 +360,6 @@ req_handle(struct req *r, const struct program *prog)
 		resp_header(r, "Cache-Control", "no-store");
 	resp_send(r, withnonce ? nonce : NULL);
 	fcgi_finish();
-}
-
-/* A request that takes this long is stuck: most likely on a lock of a
- * process that died. Exit, so that the web server starts a fresh
- * process, whose open recovers the environment. */
-static void
-serve_stuck(int sig)
-{
-	(void)sig;
-	_exit(2);
 }
 
 static int
@@ -375,9 +402,11 @@ serve(const struct program *prog)
 
 	if (serve_init(prog) == -1)
 		return 1;
-	signal(SIGALRM, serve_stuck);
+	if (sigaction(SIGALRM, &(struct sigaction){ .sa_handler = watch_tick,
+	    .sa_flags = SA_RESTART }, NULL) == -1)
+		return 1;
 	while (fcgi_accept() == 0) {
-		alarm(REQUEST_TIMEOUT);
+		watch_start(server.st);
 		memset(&r, 0, sizeof(r));
 		r.srv = &server;
 		r.cfg = &server.cfg;
@@ -388,7 +417,7 @@ serve(const struct program *prog)
 		store_idle(server.st);
 		if (prog->idle != NULL)
 			prog->idle(&server);
-		alarm(0);
+		watch_stop();
 	}
 	store_close(server.st);
 	explicit_bzero(server.secret, sizeof(server.secret));

@@ -71,6 +71,22 @@ err:
 	return -1;
 }
 
+/* Note which first region file the environment has now. */
+static void
+bdb_note_region(struct store *st)
+{
+	struct stat	 sb;
+
+	if (snprintf(st->region, sizeof(st->region), "%s/__db.001",
+	    st->dir) >= (int)sizeof(st->region) ||
+	    stat(st->region, &sb) == -1) {
+		st->region[0] = '\0';	/* never stale, then */
+		return;
+	}
+	st->region_dev = sb.st_dev;
+	st->region_ino = sb.st_ino;
+}
+
 /* Open (create) an environment in dir holding the n databases named. */
 static struct store *
 store_open_files(const char *dir, const char *const *files, size_t n,
@@ -120,6 +136,7 @@ store_open_files(const char *dir, const char *const *files, size_t n,
 	st->env->log_set_config(st->env, DB_LOG_ZERO, 1);
 	if ((rc = st->env->open(st->env, dir, flags, 0600)) != 0)
 		goto err;
+	bdb_note_region(st);
 	if (store_open_dbs(st, create) == -1) {
 		bdb_close(st);
 		return NULL;
@@ -309,6 +326,21 @@ bdb_reopen(struct store **stp)
 		return STORE_ERR;
 	*stp = nst;
 	return STORE_OK;
+}
+
+/* Recovery removes an environment's region files and makes them anew;
+ * a handle whose first region file is no longer the one it opened lives
+ * in the old, abandoned environment. Only stat(2): async-signal-safe. */
+int
+bdb_stale(const struct store *st)
+{
+	struct stat	 sb;
+
+	if (st->region[0] == '\0')
+		return 0;
+	if (stat(st->region, &sb) == -1)
+		return errno == ENOENT;
+	return sb.st_dev != st->region_dev || sb.st_ino != st->region_ino;
 }
 
 int
@@ -578,6 +610,7 @@ const struct store_engine bdb_engine = {
 	.sms_get = bdb_sms_get,
 	.sms_put = bdb_sms_put,
 	.sms_queued = bdb_sms_queued,
+	.stale = bdb_stale,
 	.stats = bdb_stats,
 	.unavailable = bdb_unavailable,
 };

@@ -50,6 +50,9 @@ struct store {
 	int	 panic;		/* the environment needs recovery: reopen */
 	unsigned long commits, checked;
 	char	 dir[1024];
+	char	 region[1040];	/* the environment's first region file */
+	dev_t	 region_dev;	/* ... as it was when this handle opened */
+	ino_t	 region_ino;
 };
 
 #define LOCK_WAIT_US	2000000		/* 2 s */
@@ -90,7 +93,9 @@ int	bdb_nest_begin(struct store *st);
 int	bdb_nest_end(struct store *st, int keep);
 int	bdb_panicked(const struct store *st);
 int	bdb_reopen(struct store **stp);
+int	bdb_stale(const struct store *st);
 int	bdb_retry(const struct store *st);
+int	bdb_stale(const struct store *st);
 int	bdb_unavailable(const struct store *st);
 int	store_del(struct store *st, enum dbname d, const void *k, size_t klen);
 int	store_get(struct store *st, enum dbname d, const void *k, size_t klen,

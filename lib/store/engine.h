@@ -93,6 +93,7 @@ struct store_engine {
 	int	(*sms_put)(struct store *st, const struct sms *m);
 	int	(*sms_queued)(struct store *st, int (*fn)(void *,
 		    struct sms *), void *arg);
+	int	(*stale)(const struct store *st);
 	int	(*stats)(struct store *st, long *accounts,
 		    long orders[ORDER__MAX], long sms[OUTBOX__MAX],
 		    long *certs);

@@ -365,6 +365,13 @@ pg_panicked(const struct store *st)
 }
 
 static int
+pg_stale(const struct store *st)
+{
+	(void)st;
+	return 0;	/* a connection's waits end with its timeouts */
+}
+
+static int
 pg_reopen(struct store **stp)
 {
 	PQreset((*stp)->conn);
@@ -522,6 +529,7 @@ const struct store_engine pg_engine = {
 	.sms_get = pg_sms_get,
 	.sms_put = pg_sms_put,
 	.sms_queued = pg_sms_queued,
+	.stale = pg_stale,
 	.stats = pg_stats,
 	.unavailable = pg_unavailable,
 	.window_get = pg_window_get,

@@ -287,6 +287,12 @@ store_reopen(struct store **stp)
 }
 
 int
+store_stale(const struct store *st)
+{
+	return store_engine_of(st)->stale(st);
+}
+
+int
 store_retry(const struct store *st)
 {
 	return store_engine_of(st)->retry(st);

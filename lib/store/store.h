@@ -158,6 +158,11 @@ void		 store_idle(struct store *);
  * with a panic; store_reopen closes and reopens (recovering) it. */
 int		 store_panicked(const struct store *);
 int		 store_reopen(struct store **);
+/* 1 when another process has recovered the environment under this handle
+ * (made its regions anew): whatever the handle waits for, such as a mutex
+ * of a process that was killed, never comes. Async-signal-safe, for a
+ * watchdog. */
+int		 store_stale(const struct store *);
 int		 store_failed(const struct store *);
 /* 1 when the last call failed because the database cannot be reached
  * (answer 503 and let the client come back); the next store_begin tries

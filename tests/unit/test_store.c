@@ -2,7 +2,10 @@
  * records in and out, transactions, the orders list with its cursor,
  * counters, metadata, corrupt records (written raw through the static
  * store_put), pruning, statistics, hot backup and reopening. */
+#include <sys/wait.h>
+
 #include <ftw.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -1283,6 +1286,65 @@ test_reopen(void **state)
 	commit(f->st);
 }
 
+/* Run fn in a child process; its exit status or signal. */
+static int
+in_child(void (*fn)(const char *), const char *db)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = fork()) == 0) {
+		fn(db);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static void
+die_inside(const char *db)
+{
+	if (store_open(db, 0) == NULL)
+		_exit(1);
+	kill(getpid(), SIGKILL);
+}
+
+static void
+open_close(const char *db)
+{
+	struct store	*st;
+
+	int		 stale;
+
+	if ((st = store_open(db, 0)) == NULL)
+		_exit(1);
+	stale = store_stale(st);
+	store_close(st);
+	_exit(stale == 0 ? 0 : 2);
+}
+
+/* A process dies inside the environment; the next opener (another
+ * process: one handle per process) recovers it, and the handle opened
+ * before lives on in an abandoned environment: stale. */
+static void
+test_stale(void **state)
+{
+	struct fx	*f = *state;
+
+	assert_int_equal(store_stale(f->st), 0);
+	assert_int_equal(in_child(open_close, f->db), 0);
+	assert_int_equal(store_stale(f->st), 0);	/* no recovery */
+	assert_int_equal(in_child(die_inside, f->db), -SIGKILL);
+	assert_int_equal(store_stale(f->st), 0);
+	assert_int_equal(in_child(open_close, f->db), 0);
+	assert_int_equal(store_stale(f->st), 1);
+	store_close(f->st);
+	f->st = store_open(f->db, 0);
+	assert_non_null(f->st);
+	assert_int_equal(store_stale(f->st), 0);
+}
+
 static void
 test_open_missing(void **state)
 {
@@ -1422,6 +1484,7 @@ main(void)
 		T(test_stats),
 		T(test_backup),
 		T(test_reopen),
+		T(test_stale),
 		T(test_open_missing),
 		T(test_account_v1),
 		T(test_platform),
