@@ -75,6 +75,9 @@ SEE_relay  = base store server client relay
 EXT_base   = gnutls json-c libtasn1
 EXT_server = fcgi libcrypto
 EXT_store  = libpq
+# Opened at run time by the one layer that calls them (lib/store/pq.c),
+# when the store is PostgreSQL: their headers, never their link flags.
+OPENED	   = libpq
 EXT_ca	   = gnutls libtasn1
 EXT_sms	   = libcurl libsmpp34
 EXT_client = libcurl gnutls
@@ -86,7 +89,7 @@ incs	 = $(addprefix -Ilib/,$(1))
 ext_of	 = $(sort $(foreach l,$(1),$(EXT_$(l))))
 cflags_of = $(call incs,$(sort $(foreach l,$(1),$(SEE_$(l))))) $(call pkg,cflags,$(call ext_of,$(1)))
 libs_of	 = $(foreach l,$(filter $(1),$(LAYERS)),$(BUILD)/lib/lib$(l).a) \
-	   $(call pkg,libs,$(call ext_of,$(1))) \
+	   $(call pkg,libs,$(filter-out $(OPENED),$(call ext_of,$(1)))) \
 	   $(if $(filter store,$(1)),$(db_check)-ldb-5.3)
 
 $(foreach l,$(LAYERS),$(eval OBJ_$(l) = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(l)/*.c))))
@@ -169,7 +172,8 @@ $(BUILD)/unit-helpers/%.o: tests/unit/%.c tests/unit/%.h $(HDRS)
 $(BUILD)/tests/%: tests/unit/%.c $(UNITHELP) $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(call cflags_of,$(ALL)) -Itests/unit $(LDFLAGS) -o $@ $< \
-	    $(UNITHELP) $(call libs_of,$(ALL)) $(call pkg,libs,cmocka)
+	    $(UNITHELP) $(call libs_of,$(ALL)) $(call pkg,libs,cmocka) \
+	    $(if $(filter test_store_pg,$*),$(call pkg,libs,libpq))
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(foreach l,$(LAYERS),$(BUILD)/lib/lib$(l).a)
 	@mkdir -p $(@D)

@@ -5,7 +5,8 @@
 #     Makefile, passed here as layer=below,below,...), and the "may see"
 #     relation itself has no cycle;
 #  2. links: every shared library a program or tool records as NEEDED
-#     provides at least one symbol the program uses.
+#     provides at least one symbol the program uses, and none records
+#     libpq (the PostgreSQL engine opens it when it is used: pq.c).
 # Usage: tests/layers.sh BUILD layer=seen,... ...
 # Prints one line per failure, then "N passed, M failed".
 set -u
@@ -63,6 +64,10 @@ for prog in "$build"/cgi-bin/* "$build"/tools/*; do
 	for lib in $(readelf -d "$prog" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
 		case "$lib" in
 		libc.so.*|ld-linux*|libasan.so.*|libubsan.so.*) continue ;;
+		libpq.so.*)
+			bad "$(basename "$prog") links $lib, which only a \
+PostgreSQL store needs (lib/store/pq.c opens it)"
+			continue ;;
 		esac
 		path=$(awk -v n="$lib" '$1 == n { print $2 }' "$tmp/ldd")
 		if [ -z "$path" ]; then

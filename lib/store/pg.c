@@ -126,7 +126,8 @@ pg_connect(const char *uri)
 	struct store	*st;
 	const char	*t = getenv("IDPROVER_STORE_TRACE");
 
-	if (strlen(uri) >= PG_URI_MAX || pg_check_uri(uri) == -1 ||
+	if (strlen(uri) >= PG_URI_MAX || pq_load() == -1 ||
+	    pg_check_uri(uri) == -1 ||
 	    (st = calloc(1, sizeof(*st))) == NULL)
 		return NULL;
 	st->eng = &pg_engine;

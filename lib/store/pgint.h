@@ -3,13 +3,13 @@
  * pg_sql.c: the statements; pg_records.c: accounts, orders, certificates;
  * pg_queue.c: nonces, the outbox, counters, windows; pg_platform.c:
  * platforms; pg_admin.c: prune, stats, backup, migrate, dump and load).
- * Only they include it, and only they include libpq-fe.h. */
+ * Only they include it, and only they (through pq.h) see libpq. */
 #ifndef STORE_PGINT_H
 #define STORE_PGINT_H
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libpq-fe.h>
+#include "pq.h"
 
 #include "engine.h"
 #include "store.h"
