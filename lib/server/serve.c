@@ -271,14 +271,31 @@ req_pause(int attempt)
 static volatile sig_atomic_t	 watch_spent;
 static struct store *volatile	 watch_st;
 
+/* Only async-signal-safe calls: write(2) and _exit(2). */
+static void
+watch_end(const char *why, size_t len)
+{
+	ssize_t	 n;
+
+	n = write(STDERR_FILENO, why, len);
+	(void)n;
+	_exit(2);
+}
+
 static void
 watch_tick(int sig)
 {
+	static const char	 late[] = "idprover: a request ran too long; "
+	    "the process ends\n";
+	static const char	 stale[] = "idprover: a request waits in a "
+	    "recovered store; the process ends\n";
+
 	(void)sig;
 	watch_spent += watch_spent == 0 ? WATCH_FIRST : 1;
-	if (watch_spent >= REQUEST_TIMEOUT ||
-	    (watch_st != NULL && store_stale(watch_st)))
-		_exit(2);
+	if (watch_spent >= REQUEST_TIMEOUT)
+		watch_end(late, sizeof(late) - 1);
+	if (watch_st != NULL && store_stale(watch_st))
+		watch_end(stale, sizeof(stale) - 1);
 	alarm(1);
 }
 
