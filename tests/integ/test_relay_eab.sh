@@ -4,9 +4,10 @@
 # "yes"; SMS to the file log):
 #   0. the harness's server (binding optional): the relay registers an
 #      unbound account with its key file and sends a code;
-#   1. a wrong relay_eab_key: the page says numbers cannot be confirmed,
-#      no SMS goes out, nothing is counted for the platform; the unbound
-#      account of step 0 is not used instead;
+#   1. a malformed relay_eab_key (binding optional), then a wrong one
+#      (required): the page says numbers cannot be confirmed, no SMS goes
+#      out, nothing is counted for the platform; the unbound account of
+#      step 0 is not used instead;
 #   2. the right key: a whole enrolment in Chromium; stats --platform
 #      counts the SMS, the proof and the certificate; the certificate
 #      carries the number in TNAuthList;
@@ -65,10 +66,11 @@ $(tail -n 5 "$IDP_RUN/error.log")"
 	base=https://localhost:$IDP_PORT/relay
 }
 
-# conf KID KEY: binding required, the relay bound with KID and KEY.
+# conf KID KEY [REQUIRED]: binding required (or REQUIRED: "no"), the
+# relay bound with KID and KEY.
 conf() {
 	cat <<-JSON
-	{ "external_account_required": "yes",
+	{ "external_account_required": "${3:-yes}",
 	  "relay_eab_kid": "$1", "relay_eab_key": "$2",
 	  "limit_new_accounts_addr_hour": 1000000,
 	  "limit_new_accounts_addr_day": 1000000,
@@ -90,7 +92,18 @@ key=$(printf '%s\n' "$out" | sed -n 's/^hmac-key //p')
 ok "$([ -n "$kid" ] && [ ${#key} -eq 43 ]; echo $?)" \
     "platform add relay prints a kid and a 32-octet key" "$out"
 
-# --- 1. A wrong key (well formed): newAccount is refused.
+# --- 1. A key that is no key, binding optional: the relay registers
+# nothing rather than an unbound account.
+restart "$(conf "$kid" "not-a-key" no)"
+tn1=12025550110
+start s1a $tn1
+ok "$(alert_of s1a | grep -qF "$closed" && [ "$(sms_to $tn1)" = 0 ]; echo $?)" \
+    "a malformed key: no unbound account, no SMS; the page says so" \
+    "$(alert_of s1a)"
+ok "$(grep -q 'flow_acme: relay_eab_kid/relay_eab_key: not a key id' \
+    "$IDP_RUN/lighttpd.out"; echo $?)" "a malformed key: the relay logs it"
+
+# A wrong key (well formed), binding required: newAccount is refused.
 wrong=$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')
 restart "$(conf "$kid" "$wrong")"
 curl -sS --noproxy '*' --cacert "$IDP_TLS_CA" "$IDP_DIRECTORY_URL" \
