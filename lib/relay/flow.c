@@ -51,7 +51,7 @@ flow_acme(struct relay *rl, enum msg *why)
 		log_err("%s: relay_eab_kid/relay_eab_key: not a key id and a "
 		    "base64url key of 32 octets", __func__);
 		*why = MSG_CLOSED;
-		goto fail;
+		goto out;
 	}
 	if (acmec_account(rl->acme, NULL, 0, url, sizeof(url)) == -1) {
 		log_err("%s: newAccount: %d %s %s", __func__,
@@ -59,11 +59,11 @@ flow_acme(struct relay *rl, enum msg *why)
 		    acmec_problem(rl->acme)->type,
 		    acmec_problem(rl->acme)->detail);
 		*why = flow_refusal(acmec_problem(rl->acme)->status);
-		goto fail;
+		goto out;
 	}
 	log_info("%s: using account %s", __func__, url);
 	return rl->acme;
-fail:
+out:
 	acmec_free(rl->acme);
 	rl->acme = NULL;
 	return NULL;
