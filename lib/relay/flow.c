@@ -19,13 +19,25 @@
 /* Where the server says a challenge is. */
 enum chall_now { CH_GONE, CH_PROCESSING, CH_VALID };
 
+/* The message for a server that refused the relay's account: closed
+ * for a refusal (a wrong binding, a disabled platform), unreachable for
+ * no answer or a failure of its own. */
+static enum msg
+flow_refusal(int status)
+{
+	return status == 0 || status >= 500 ? MSG_UNREACHABLE : MSG_CLOSED;
+}
+
 /* The client, created and registered on first use. NULL when the ACME
- * server cannot be reached or refuses the account (logged). */
+ * server cannot be reached or refuses the account (logged; *why says
+ * which). With relay_eab_kid the account is bound to the relay's
+ * platform, and never registered without the binding. */
 static struct acmec *
-flow_acme(struct relay *rl)
+flow_acme(struct relay *rl, enum msg *why)
 {
 	char	 err[256], url[URL_MAX];
 
+	*why = MSG_UNREACHABLE;
 	if (rl->acme != NULL)
 		return rl->acme;
 	rl->acme = acmec_new(rl->cfg->relay_directory, rl->cafile, rl->key,
@@ -34,21 +46,27 @@ flow_acme(struct relay *rl)
 		log_err("%s: %s", __func__, err);
 		return NULL;
 	}
-	/* The relay is one platform: its account is bound to it. */
 	if (rl->cfg->relay_eab_kid[0] != '\0' && acmec_set_eab(rl->acme,
-	    rl->cfg->relay_eab_kid, rl->cfg->relay_eab_key) == -1)
+	    rl->cfg->relay_eab_kid, rl->cfg->relay_eab_key) == -1) {
 		log_err("%s: relay_eab_kid/relay_eab_key: not a key id and a "
 		    "base64url key of 32 octets", __func__);
+		*why = MSG_CLOSED;
+		goto out;
+	}
 	if (acmec_account(rl->acme, NULL, 0, url, sizeof(url)) == -1) {
-		log_err("%s: newAccount: %s %s", __func__,
+		log_err("%s: newAccount: %d %s %s", __func__,
+		    acmec_problem(rl->acme)->status,
 		    acmec_problem(rl->acme)->type,
 		    acmec_problem(rl->acme)->detail);
-		acmec_free(rl->acme);
-		rl->acme = NULL;
-		return NULL;
+		*why = flow_refusal(acmec_problem(rl->acme)->status);
+		goto out;
 	}
 	log_info("%s: using account %s", __func__, url);
 	return rl->acme;
+out:
+	acmec_free(rl->acme);
+	rl->acme = NULL;
+	return NULL;
 }
 
 /* The client for a step that calls the server: from here on, the
@@ -57,9 +75,10 @@ static struct acmec *
 flow_client(struct rctx *c)
 {
 	struct acmec	*a;
+	enum msg	 why;
 
-	if ((a = flow_acme(c->rl)) == NULL) {
-		page_msg(c, MSG_UNREACHABLE, 0);
+	if ((a = flow_acme(c->rl, &why)) == NULL) {
+		page_msg(c, why, 0);
 		return NULL;
 	}
 	c->r->no_retry = 1;
@@ -119,10 +138,13 @@ flow_refused(struct rctx *c, const char *what)
 	case PROB_UNAUTHORIZED:
 	case PROB_ACCOUNT_INACTIVE:
 	case PROB_ACCOUNT_DOES_NOT_EXIST:
-		/* Register again on the next request. */
+	case PROB_EXTERNAL_ACCOUNT_REQUIRED:
+		/* The account is refused (its platform disabled, say):
+		 * register again on the next request. */
 		acmec_free(c->rl->acme);
 		c->rl->acme = NULL;
-		break;
+		page_msg(c, MSG_CLOSED, 0);
+		return;
 	default:
 		break;
 	}

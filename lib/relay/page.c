@@ -71,6 +71,8 @@ static const struct {
 	[MSG_METHOD] = { 1, U_NONE, "This page cannot be used that way." },
 	[MSG_NO_CHAIN] = { 1, U_NONE, "There is no certificate to download "
 	    "yet." },
+	[MSG_CLOSED] = { 1, U_NONE, "Numbers cannot be confirmed here at "
+	    "the moment. Please try again later." },
 };
 
 /* The sentence of m with its number in place of {n}. */

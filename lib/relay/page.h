@@ -42,6 +42,7 @@ enum msg {
 	MSG_NOT_FOUND,
 	MSG_METHOD,
 	MSG_NO_CHAIN,
+	MSG_CLOSED,		/* the server refuses the relay's account */
 	MSG__MAX
 };
 

@@ -304,6 +304,33 @@ relay_account_key(const char *path)
 	return signer_load(path);
 }
 
+/* The file of the account key: relay_key, or with relay_eab_kid set
+ * relay_key.KID. The server answers a key it knows with its account as
+ * it is (RFC 8555 7.3.1) and ignores a binding sent with it, so a key
+ * registered before (unbound, or for another platform) would keep the
+ * relay out of its platform: each key id has its own key and account. */
+static int
+relay_key_path(const struct config *cfg, char *out, size_t outsz)
+{
+	const char	*kid = cfg->relay_eab_kid;
+	size_t		 len = strlen(kid);
+
+	if (len == 0)
+		return snprintf(out, outsz, "%s", cfg->relay_key) >=
+		    (int)outsz ? -1 : 0;
+	if (strspn(kid, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") != len) {
+		log_err("%s: relay_eab_kid: not a key id of this server",
+		    __func__);
+		return -1;
+	}
+	if (snprintf(out, outsz, "%s.%s", cfg->relay_key, kid) >= (int)outsz) {
+		log_err("%s: relay_key: too long", __func__);
+		return -1;
+	}
+	return 0;
+}
+
 /* The path part of the configured relay URL; "/relay" by default. */
 static int
 relay_base(struct relay *rl)
@@ -346,6 +373,7 @@ relay_init(struct server *srv)
 {
 	struct relay	*rl = &relay;
 	char		 path[PATH_LEN + 32], dir[PATH_LEN];
+	char		 key[PATH_LEN];
 
 	rl->cfg = &srv->cfg;
 	rl->last_prune = time(NULL) - RELAY_PRUNE_SEC;
@@ -363,7 +391,8 @@ relay_init(struct server *srv)
 	relay_dirname(rl->cfg->relay_key, dir, sizeof(dir));
 	if (snprintf(rl->issued, sizeof(rl->issued), "%s/issued", dir) >=
 	    (int)sizeof(rl->issued) || relay_mkdirs(rl->issued) == -1 ||
-	    (rl->key = relay_account_key(rl->cfg->relay_key)) == NULL)
+	    relay_key_path(rl->cfg, key, sizeof(key)) == -1 ||
+	    (rl->key = relay_account_key(key)) == NULL)
 		goto err;
 	rl->cafile = access(rl->cfg->relay_cafile, R_OK) == 0 ?
 	    rl->cfg->relay_cafile : NULL;
