@@ -214,7 +214,7 @@ pg_begin(struct store *st)
 	st->nseen = st->nctrs = st->nwins = 0;
 	st->nonce_state = 0;
 	st->key_absent[0] = '\0';
-	st->cert_ahead = 0;
+	st->cert_ahead = st->order_ahead = 0;
 	st->trips = 0;
 	st->begun = st->intx = st->nest = 0;
 	if (pg_ready(st) == -1) {
@@ -280,7 +280,7 @@ pg_abort(struct store *st)
 	}
 	st->nsent = 0;
 	st->intx = st->begun = st->nest = 0;
-	st->nwins = st->nonce_state = st->cert_ahead = 0;
+	st->nwins = st->nonce_state = st->cert_ahead = st->order_ahead = 0;
 	st->deadlock = deadlock;
 	st->failed = failed;
 }

@@ -426,6 +426,13 @@ pg_answer(struct store *st, const struct sent *c, const PGresult *r)
 		st->nonce_state = 2;
 		return;
 	}
+	if (c->cmd == CMD_ORDER) {
+		st->order_ahead = st->intx && PQntuples(r) == 1 &&
+		    pg_row_order(r, 0, &st->order) == 0;
+		if (st->order_ahead)
+			st->order_rev = r_num(r, 0, 21);
+		return;
+	}
 	if (c->slot < 0 || c->slot >= st->nwins)
 		return;
 	k = &st->wins[c->slot];

@@ -171,6 +171,11 @@ pg_order_get(struct store *st, const char *id, struct order *o)
 	PGresult	*r;
 	int		 rc;
 
+	if (st->intx && st->order_ahead && strcmp(st->order.id, id) == 0) {
+		*o = st->order;
+		pg_seen_set(st, S_ORDER_GET, o->id, st->order_rev);
+		return STORE_OK;
+	}
 	p_str(&p, id);
 	if ((rc = pg_one(st, S_ORDER_GET, &p, &r)) != STORE_OK)
 		return rc;
@@ -186,6 +191,8 @@ pg_order_put(struct store *st, const struct order *o)
 {
 	struct params	 p = { .n = 0 };
 	long long	 rev = pg_seen_rev(st, S_ORDER_GET, o->id);
+
+	st->order_ahead = 0;
 
 	p_str(&p, o->id);
 	p_str(&p, o->acct);
@@ -438,9 +445,13 @@ pg_serial_get(struct store *st, const unsigned char *serial, char *id)
 	PGresult	*r;
 	int		 rc;
 
-	/* The whole row: the certificate is what comes next (kept for
-	 * pg_cert_get until the transaction writes it). */
+	/* The whole row, and its order's, in the same round trip: they
+	 * are what a revocation reads next (kept for pg_cert_get and
+	 * pg_order_get until the transaction writes such a row). */
 	p_bytes(&p, serial, SERIAL_LEN);
+	st->order_ahead = 0;
+	if (st->intx && pg_queue(st, S_SERIAL_ORDER, &p, CMD_ORDER) == -1)
+		return STORE_ERR;
 	if ((rc = pg_one(st, S_SERIAL_GET, &p, &r)) != STORE_OK)
 		return rc;
 	if (pg_row_cert(r, 0, &st->cert) == -1)

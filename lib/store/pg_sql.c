@@ -200,6 +200,8 @@ const char *const sqls[S__MAX] = {
 	[S_DUMP_REPLACED] = "SELECT certificate, order_id FROM replacements "
 	    "ORDER BY certificate",
 	[S_NONCE_DEL] = "DELETE FROM used_nonces WHERE nonce = $1",
+	[S_SERIAL_ORDER] = "SELECT " ORDER_COLS " FROM orders o WHERE id = "
+	    "(SELECT order_id FROM certificates WHERE serial = $1)",
 };
 
 /* The statement that dumps each kind of record. */

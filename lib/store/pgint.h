@@ -40,7 +40,7 @@ enum stmt {
 	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S_ORDERS_WALK, S_REPLACE_INS,
 	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_ACCT_PROOF, S_PLATFORM_GET,
 	S_PLATFORM_PUT, S_PLATFORMS, S_DUMP_PLATFORMS, S_DUMP_REPLACED,
-	S_NONCE_DEL, S__MAX
+	S_NONCE_DEL, S_SERIAL_ORDER, S__MAX
 };
 
 #define ACCOUNT_VERSION	2	/* as on Berkeley DB: with the platform */
@@ -51,7 +51,7 @@ enum stmt {
  * CMD_WINDOW have theirs read into the store (a nonce's outcome, a window
  * read ahead) when it comes. */
 enum cmd { CMD_SQL, CMD_PREPARE, CMD_EXEC, CMD_EXEC_ONE, CMD_NONCE,
-	CMD_WINDOW };
+	CMD_WINDOW, CMD_ORDER };
 
 struct sent {
 	enum cmd	 cmd;
@@ -116,6 +116,9 @@ struct store {
 	char		 key_absent[THUMB_LEN + 1];	/* key_get found none */
 	struct cert	 cert;		/* read by serial_get ... */
 	int		 cert_ahead;	/* ... and not written since */
+	struct order	 order;		/* its order, read with it ... */
+	long long	 order_rev;
+	int		 order_ahead;	/* ... and no order written since */
 	/* store_nonce_start's spend: 1 sent, 2 answered (nonce_rc). */
 	int		 nonce_state;
 	int		 nonce_rc;

@@ -699,6 +699,7 @@ test_blind_writes(void **state)
 {
 	struct fx	*f = *state;
 	struct cert	 c, got;
+	struct order	 o, og;
 	char		 id[ID_LEN + 1];
 	long		 v;
 
@@ -719,6 +720,9 @@ test_blind_writes(void **state)
 	assert_int_equal(store_key_put(f->st, "thumb-blind",
 	    "acct000000000009"), STORE_OK);
 	mkcert(&c, 9, 0);
+	mkorder(&o, "acct000000000009", 9, NOW);
+	strcpy(c.id, o.id);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
 	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
 	commit(f->st);
 	begin(f->st);
@@ -729,6 +733,12 @@ test_blind_writes(void **state)
 	assert_int_equal(store_cert_get(f->st, id, &got), STORE_OK);
 	assert_int_equal(got.revoked, 0);
 	assert_memory_equal(got.der, c.der, c.derlen);
+	assert_int_equal(store_order_get(f->st, id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_PENDING);
+	og.status = ORDER_INVALID;
+	assert_int_equal(store_order_put(f->st, &og), STORE_OK);
+	assert_int_equal(store_order_get(f->st, id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_INVALID);
 	got.revoked = 1;
 	got.reason = 1;
 	assert_int_equal(store_cert_put(f->st, &got), STORE_OK);
@@ -741,6 +751,8 @@ test_blind_writes(void **state)
 	assert_int_equal(v, 5);
 	assert_int_equal(store_cert_get(f->st, c.id, &got), STORE_OK);
 	assert_int_equal(got.revoked, 1);
+	assert_int_equal(store_order_get(f->st, c.id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_INVALID);
 	commit(f->st);
 }
 
