@@ -174,6 +174,9 @@ acme_account_new(struct req *r)
 	if (json_get_bool(pl, "onlyReturnExisting", &only) == -1)
 		return resp_fail(r, PROB_MALFORMED, "onlyReturnExisting must "
 		    "be a boolean");
+	/* The limits' windows go with the key's look-up. */
+	if (!only && (p = limit_accounts(r, -1)) != PROB_NONE)
+		return p;
 	rc = store_key_get(r->st, jwk_thumb(r->jws->jwk), id);
 	if (rc == STORE_OK)
 		return account_existing(r, id);

@@ -86,37 +86,57 @@ chall_limits(struct req *r, const struct order *o, int own_share)
 	return PROB_NONE;
 }
 
+/* The windows of chall_limits and the platform's, read together. */
+static int
+chall_ahead(struct req *r, const struct order *o)
+{
+	char		 num[32], pfx[32], acct[32];
+	const char	*keys[] = { num, num, acct, acct, pfx, "g" };
+	const long	 windows[] = { 3600, 86400, 3600, 86400, 3600, 3600 };
+	size_t		 len = strlen(o->tn);
+
+	snprintf(num, sizeof(num), "n:%s", o->tn);
+	snprintf(pfx, sizeof(pfx), "p:%.*s", (int)(len > 4 ? len - 4 : 0),
+	    o->tn);
+	snprintf(acct, sizeof(acct), "a:%s", o->acct);
+	return limit_prefetch(r, keys, windows, 6) == -1 ||
+	    platform_sms_ahead(r, o->tn) == -1 ? -1 : 0;
+}
+
 /* The platform's limits, then the service's; a refusal is noted. */
 static enum prob
-chall_allowed(struct req *r, const struct order *o)
+chall_allowed(struct req *r, const struct order *o, struct platform *pl)
 {
 	enum prob	 p;
 	int		 own_share;
 
-	if ((p = platform_sms_check(r, o->tn, &own_share)) == PROB_NONE)
+	if (chall_ahead(r, o) == -1)
+		return PROB_SERVER_INTERNAL;
+	if ((p = platform_sms_check(r, o->tn, &own_share, pl)) == PROB_NONE)
 		p = chall_limits(r, o, own_share);
 	if (p == PROB_RATE_LIMITED)
 		platform_limited(r);
 	return p;
 }
 
-/* The text of code in the format of the signer's platform. */
+/* The text of code in the format of the signer's platform p (as
+ * chall_allowed read it). */
 static int
-chall_text(struct req *r, const char *code, char *text, size_t size)
+chall_text(struct req *r, const struct platform *p, const char *code,
+    char *text, size_t size)
 {
-	struct platform	 p;
 	struct smsfmt	 f;
 	size_t		 i;
 
 	if (r->acct.platform[0] == '\0')
 		return smstext_render(r->cfg, code, text, size);
-	if (store_platform_get(r->st, r->acct.platform, &p) != STORE_OK)
+	if (strcmp(p->name, r->acct.platform) != 0)
 		return -1;
 	memset(&f, 0, sizeof(f));
-	f.shown = p.shown;
-	f.origin = p.origin;
-	for (i = 0; i < p.nhashes && i < 3; i++)
-		f.hashes[i] = p.hashes[i];
+	f.shown = p->shown;
+	f.origin = p->origin;
+	for (i = 0; i < p->nhashes && i < 3; i++)
+		f.hashes[i] = p->hashes[i];
 	return smstext_render_for(r->cfg, &f, code, text, size);
 }
 
@@ -125,11 +145,12 @@ static enum prob
 chall_send(struct req *r, struct order *o)
 {
 	char		 code[CODE_DIGITS + 1], text[SMS_TEXT_MAX];
+	struct platform	 pl;
 	long		 v;
 	enum prob	 p;
 	int		 rc, i;
 
-	if ((p = chall_allowed(r, o)) != PROB_NONE)
+	if ((p = chall_allowed(r, o, &pl)) != PROB_NONE)
 		return p;
 	if ((v = crypt_uniform(1000000)) < 0)
 		return PROB_SERVER_INTERNAL;
@@ -137,7 +158,7 @@ chall_send(struct req *r, struct order *o)
 		code[i] = (char)('0' + v % 10);
 	code[CODE_DIGITS] = '\0';
 	rc = chall_code_mac(r, o, code, o->code_mac) == -1 ||
-	    chall_text(r, code, text, sizeof(text)) == -1;
+	    chall_text(r, &pl, code, text, sizeof(text)) == -1;
 	explicit_bzero(code, sizeof(code));
 	if (rc == 0) {
 		o->chall = CHALL_PROCESSING;

@@ -270,7 +270,11 @@ order_create(struct req *r, struct order *o)
 	o->authz = AUTHZ_PENDING;
 	o->chall = CHALL_PENDING;
 	o->created = r->now;
+	/* The limit after the reuse's look-up (a read that refuses
+	 * nothing): the limit's window goes with it. */
 	if ((p = order_reuse(r, o)) != PROB_NONE ||
+	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
+	    "orders per account")) != PROB_NONE ||
 	    (p = order_claim(r, o)) != PROB_NONE)
 		return p;
 	if (store_order_put(r->st, o) != STORE_OK ||
@@ -291,17 +295,21 @@ acme_order_new(struct req *r)
 	struct order	 o;
 	enum prob	 p;
 
+	const char	*key = r->acct.id;
+	const long	 hour = 3600;
+
 	memset(&o, 0, sizeof(o));
 	if ((pl = jws_payload_object(r->jws)) == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
 		    "JSON object");
+	/* The limit's window goes with the handler's first read. */
+	if (limit_prefetch(r, &key, &hour, 1) == -1)
+		return PROB_SERVER_INTERNAL;
 	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
 	    (p = order_profile(r, pl, &o)) != PROB_NONE ||
 	    (p = order_replaces(r, pl, &o)) != PROB_NONE ||
 	    (p = platform_order(r, o.tn)) != PROB_NONE ||
-	    (p = order_validity(r, pl, &o)) != PROB_NONE ||
-	    (p = limit_take(r, r->acct.id, 3600, r->cfg->limit_orders_hour,
-	    "orders per account")) != PROB_NONE)
+	    (p = order_validity(r, pl, &o)) != PROB_NONE)
 		return p;
 	return order_create(r, &o);
 }

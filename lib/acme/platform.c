@@ -66,13 +66,14 @@ int
 platform_note(struct req *r, enum pstat what)
 {
 	char	 k[96];
-	long	 day = (long)(r->now / 86400), v;
+	long	 day = (long)(r->now / 86400);
 
 	if (r->acct.platform[0] == '\0')
 		return 0;
 	platform_day_key(k, sizeof(k), r->acct.platform, day, what);
+	/* The sum is not needed: the add goes with the commit. */
 	return store_count(r->st, k, ((int64_t)day + 1 + PLATFORM_STATS_DAYS) *
-	    86400, 1, &v) == STORE_OK ? 0 : -1;
+	    86400, 1, NULL) == STORE_OK ? 0 : -1;
 }
 
 struct kid_find {
@@ -299,6 +300,9 @@ struct share {
 	struct req	*r;
 	const char	*self;
 	long		 active;
+	/* The other enabled platforms' "pa:" keys, to be read together. */
+	char		 keys[LIMIT_AHEAD_MAX][PLATFORM_NAME_MAX + 4];
+	int		 nkeys;
 };
 
 static int
@@ -307,18 +311,46 @@ platform_active_one(void *arg, const struct platform *p)
 	struct share	*s = arg;
 	char		 k[64];
 
-	snprintf(k, sizeof(k), "pa:%s", p->name);
-	if (p->status == PLATFORM_ENABLED && (strcmp(p->name, s->self) == 0 ||
-	    limit_count(s->r, k, 86400) > 0))
+	if (p->status != PLATFORM_ENABLED)
+		return 1;
+	if (strcmp(p->name, s->self) == 0)
+		s->active++;
+	else if (s->nkeys < LIMIT_AHEAD_MAX)
+		snprintf(s->keys[s->nkeys++], sizeof(s->keys[0]), "pa:%s",
+		    p->name);
+	else if (snprintf(k, sizeof(k), "pa:%s", p->name) > 0 &&
+	    limit_count(s->r, k, 86400) > 0)
 		s->active++;
 	return 1;
+}
+
+/* The platforms active in the last day, the signer's counted. */
+static int
+platform_active(struct req *r, struct share *s)
+{
+	const char	*keys[LIMIT_AHEAD_MAX];
+	long		 windows[LIMIT_AHEAD_MAX];
+	int		 i;
+
+	if (store_platforms(r->st, platform_active_one, s) != STORE_OK)
+		return -1;
+	for (i = 0; i < s->nkeys; i++) {
+		keys[i] = s->keys[i];
+		windows[i] = 86400;
+	}
+	if (limit_prefetch(r, keys, windows, s->nkeys) == -1)
+		return -1;
+	for (i = 0; i < s->nkeys; i++)
+		if (limit_count(r, s->keys[i], 86400) > 0)
+			s->active++;
+	return 0;
 }
 
 /* The platform's budgets and its share of the global budget. */
 static enum prob
 platform_budgets(struct req *r, const struct platform *p, int *under)
 {
-	struct share	 s = { r, p->name, 0 };
+	struct share	 s = { .r = r, .self = p->name };
 	char		 k[64], what[96];
 	long		 share;
 	enum prob	 pr;
@@ -329,7 +361,7 @@ platform_budgets(struct req *r, const struct platform *p, int *under)
 	    what)) != PROB_NONE) || (p->sms_day > 0 && (pr = limit_take(r, k,
 	    86400, p->sms_day, what)) != PROB_NONE))
 		return pr;
-	if (store_platforms(r->st, platform_active_one, &s) != STORE_OK)
+	if (platform_active(r, &s) == -1)
 		return PROB_SERVER_INTERNAL;
 	share = r->cfg->limit_global_hour / (s.active > 0 ? s.active : 1);
 	if (share < 1)
@@ -345,18 +377,39 @@ platform_budgets(struct req *r, const struct platform *p, int *under)
 }
 
 enum prob
-platform_sms_check(struct req *r, const char *tn, int *under)
+platform_sms_check(struct req *r, const char *tn, int *under,
+    struct platform *p)
 {
-	struct platform	 p;
 	enum prob	 pr;
 	int		 has;
 
 	*under = 0;
-	if ((pr = platform_load(r, &p, &has)) != PROB_NONE || !has)
+	memset(p, 0, sizeof(*p));
+	if ((pr = platform_load(r, p, &has)) != PROB_NONE || !has)
 		return pr;
-	if ((pr = platform_guard(r, &p, tn)) != PROB_NONE)
+	if ((pr = platform_guard(r, p, tn)) != PROB_NONE)
 		return pr;
-	return platform_budgets(r, &p, under);
+	return platform_budgets(r, p, under);
+}
+
+int
+platform_sms_ahead(struct req *r, const char *tn)
+{
+	char		 pfx[GUARD_PREFIX_MAX + 1], ps[64], gs[64], gd[64],
+			 pa[64];
+	const char	*n = r->acct.platform;
+	const char	*keys[] = { ps, ps, gs, gd, pa };
+	const long	 windows[] = { 3600, 86400, r->cfg->guard_window,
+	    r->cfg->guard_window, 86400 };
+
+	if (n[0] == '\0')
+		return 0;
+	platform_prefix(r->cfg, tn, pfx);
+	snprintf(ps, sizeof(ps), "ps:%s", n);
+	snprintf(gs, sizeof(gs), "gs:%s:%s", n, pfx);
+	snprintf(gd, sizeof(gd), "gd:%s:%s", n, pfx);
+	snprintf(pa, sizeof(pa), "pa:%s", n);
+	return limit_prefetch(r, keys, windows, 5);
 }
 
 int

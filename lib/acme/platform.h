@@ -23,10 +23,15 @@ enum prob	 platform_order(struct req *, const char *tn);
 /* Before an SMS to tn for the signer's platform: enabled, the guard's
  * holds, its hourly and daily budgets, its share of the global budget
  * (*under set when it is below it: the global budget then does not
- * refuse it). Counts nothing. */
-enum prob	 platform_sms_check(struct req *, const char *tn, int *under);
+ * refuse it). Counts nothing. *p gets the platform (its name empty
+ * when the signer has none). */
+enum prob	 platform_sms_check(struct req *, const char *tn, int *under,
+		    struct platform *p);
 /* An SMS to tn was queued for the signer's platform: count it. */
 int		 platform_sms_count(struct req *, const char *tn);
+/* The platform's windows that an SMS to tn reads, read ahead
+ * (limit_prefetch); -1: failed. */
+int		 platform_sms_ahead(struct req *, const char *tn);
 /* A request for an SMS was refused with a rate limit: note it (and that
  * the platform is active) in the request's kept writes. */
 void		 platform_limited(struct req *);

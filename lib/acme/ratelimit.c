@@ -25,6 +25,23 @@ limit_load(struct req *r, const char *key, long window, char *k, size_t ksz,
 	return window_at(w, (int64_t)r->now, window);
 }
 
+int
+limit_prefetch(struct req *r, const char *const *keys, const long *windows,
+    int n)
+{
+	char		 k[LIMIT_AHEAD_MAX][128];
+	const char	*kp[LIMIT_AHEAD_MAX];
+	int		 i;
+
+	if (n > LIMIT_AHEAD_MAX)
+		n = LIMIT_AHEAD_MAX;
+	for (i = 0; i < n; i++) {
+		snprintf(k[i], sizeof(k[i]), "%s/%ld", keys[i], windows[i]);
+		kp[i] = k[i];
+	}
+	return store_window_prefetch(r->st, kp, n) == STORE_OK ? 0 : -1;
+}
+
 static const char *
 limit_span(long window)
 {
@@ -95,9 +112,14 @@ enum prob
 limit_accounts(struct req *r, int count)
 {
 	char		 k[96];
+	const char	*keys[] = { k, k, "acct-new" };
+	const long	 windows[] = { 3600, 86400, 3600 };
 	enum prob	 p;
 
 	limit_client(k, sizeof(k));
+	if (count < 0)
+		return limit_prefetch(r, keys, windows, 3) == 0 ? PROB_NONE :
+		    PROB_SERVER_INTERNAL;
 	if (count)
 		return limit_add(r, k, 3600) || limit_add(r, k, 86400) ||
 		    limit_add(r, "acct-new", 3600) ? PROB_SERVER_INTERNAL :

@@ -14,8 +14,15 @@ enum prob	 limit_take(struct req *, const char *key, long window,
 long		 limit_count(struct req *, const char *key, long window);
 /* Count one event under key at the request's time. */
 int		 limit_add(struct req *, const char *key, long window);
+/* Read the windows of n limits (keys[i] over windows[i] seconds) ahead,
+ * together (store_window_prefetch): the limit calls on them that follow
+ * cost no round trip of their own. At most LIMIT_AHEAD_MAX. -1: failed. */
+#define LIMIT_AHEAD_MAX	16
+int		 limit_prefetch(struct req *, const char *const *keys,
+		    const long *windows, int n);
 /* The limits on new accounts (per client address, and in all): count 0
- * checks them, count 1 counts one new account. */
+ * checks them, count 1 counts one new account, count -1 reads their
+ * windows ahead. */
 enum prob	 limit_accounts(struct req *, int count);
 
 #endif

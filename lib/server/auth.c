@@ -19,9 +19,10 @@ auth_form(struct req *r, enum auth need)
 	return PROB_NONE;
 }
 
-/* Rules 13 and 14: kid names a valid account; load it. */
+/* Rules 13 and 14: kid names a valid account; load it. The nonce's
+ * spend starts with the read (*started), for its outcome at the end. */
 static enum prob
-auth_account(struct req *r)
+auth_account(struct req *r, int *started)
 {
 	char		 prefix[URL_MAX + 8];
 	const char	*id;
@@ -38,6 +39,7 @@ auth_account(struct req *r)
 	    strchr(id, '/') != NULL)
 		return resp_fail(r, PROB_ACCOUNT_DOES_NOT_EXIST, "kid is not "
 		    "an account URL of this server");
+	*started = nonce_start(r, r->jws->nonce);
 	if ((rc = store_account_get(r->st, id, &r->acct)) == STORE_NOTFOUND)
 		return resp_fail(r, PROB_ACCOUNT_DOES_NOT_EXIST, "no account "
 		    "at this kid");
@@ -63,6 +65,7 @@ enum prob
 auth_request(struct req *r, enum auth need)
 {
 	enum prob	 p;
+	int		 started = 0;
 
 	p = jws_parse(r->body, r->bodysz, JWS_OUTER, &r->jws, r->detail,
 	    sizeof(r->detail));
@@ -73,12 +76,16 @@ auth_request(struct req *r, enum auth need)
 		    "match the request URL");
 	if ((p = auth_form(r, need)) != PROB_NONE)
 		return p;
-	if (r->jws->kid != NULL) {
-		if ((p = auth_account(r)) != PROB_NONE ||
-		    (p = auth_verify_account(r)) != PROB_NONE)
+	if (r->jws->kid == NULL) {
+		if ((p = jws_verify(r->jws, r->jws->jwk, r->detail,
+		    sizeof(r->detail))) != PROB_NONE)
 			return p;
-	} else if ((p = jws_verify(r->jws, r->jws->jwk, r->detail,
-	    sizeof(r->detail))) != PROB_NONE)
-		return p;
-	return nonce_use(r, r->jws->nonce);
+		return nonce_use(r, r->jws->nonce);
+	}
+	/* A request refused before its nonce counts leaves it unspent. */
+	if ((p = auth_account(r, &started)) != PROB_NONE ||
+	    (p = auth_verify_account(r)) != PROB_NONE)
+		return nonce_end(r, r->jws->nonce, started, 0) == PROB_NONE ?
+		    p : PROB_SERVER_INTERNAL;
+	return nonce_end(r, r->jws->nonce, started, 1);
 }

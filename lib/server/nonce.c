@@ -43,26 +43,68 @@ nonce_new(const struct server *srv, time_t now, char out[NONCE_LEN + 1])
 	    NONCE_LEN ? 0 : -1;
 }
 
-enum prob
-nonce_use(struct req *r, const char *nonce)
+/* The nonce's octets and its expiry: 0 when it was issued here and is
+ * still young; 1 when it was not issued here, 2 when it is too old. */
+static int
+nonce_check(struct req *r, const char *nonce,
+    unsigned char raw[NONCE_RAW_LEN], int64_t *expires)
 {
-	unsigned char	 raw[NONCE_RAW_LEN], mac[SHA256_LEN];
+	unsigned char	 mac[SHA256_LEN];
 	uint32_t	 t;
-	int		 rc;
 
 	if (strlen(nonce) != NONCE_LEN ||
-	    b64url_decode(nonce, NONCE_LEN, raw, sizeof(raw)) !=
+	    b64url_decode(nonce, NONCE_LEN, raw, NONCE_RAW_LEN) !=
 	    NONCE_RAW_LEN || nonce_mac(r->srv, raw, mac) == -1 ||
 	    !crypt_equal(mac, raw + NONCE_BODY, NONCE_MAC))
-		return resp_fail(r, PROB_BAD_NONCE, "the nonce was not issued "
-		    "by this server");
+		return 1;
 	t = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
 	    (uint32_t)raw[2] << 8 | raw[3];
 	if ((int64_t)t + NONCE_LIFETIME < (int64_t)r->now ||
 	    (int64_t)t > (int64_t)r->now + 60)
-		return resp_fail(r, PROB_BAD_NONCE, "the nonce has expired");
-	rc = store_nonce_use(r->st, raw, sizeof(raw), (int64_t)t +
-	    NONCE_LIFETIME);
+		return 2;
+	*expires = (int64_t)t + NONCE_LIFETIME;
+	return 0;
+}
+
+enum prob
+nonce_use(struct req *r, const char *nonce)
+{
+	unsigned char	 raw[NONCE_RAW_LEN];
+	int64_t		 expires;
+	int		 rc;
+
+	if ((rc = nonce_check(r, nonce, raw, &expires)) != 0)
+		return resp_fail(r, PROB_BAD_NONCE, rc == 1 ? "the nonce was "
+		    "not issued by this server" : "the nonce has expired");
+	rc = store_nonce_use(r->st, raw, sizeof(raw), expires);
+	if (rc == STORE_EXISTS)
+		return resp_fail(r, PROB_BAD_NONCE, "the nonce was used "
+		    "before");
+	return rc == STORE_OK ? PROB_NONE : PROB_SERVER_INTERNAL;
+}
+
+/* A nonce that fails its checks is not started: nonce_use tells why, at
+ * the end, if authentication gets that far. */
+int
+nonce_start(struct req *r, const char *nonce)
+{
+	unsigned char	 raw[NONCE_RAW_LEN];
+	int64_t		 expires;
+
+	return nonce_check(r, nonce, raw, &expires) == 0 &&
+	    store_nonce_start(r->st, raw, sizeof(raw), expires) == STORE_OK;
+}
+
+enum prob
+nonce_end(struct req *r, const char *nonce, int started, int keep)
+{
+	int	 rc;
+
+	if (!started)
+		return keep ? nonce_use(r, nonce) : PROB_NONE;
+	rc = store_nonce_end(r->st, keep);
+	if (!keep)
+		return rc == STORE_OK ? PROB_NONE : PROB_SERVER_INTERNAL;
 	if (rc == STORE_EXISTS)
 		return resp_fail(r, PROB_BAD_NONCE, "the nonce was used "
 		    "before");

@@ -131,6 +131,11 @@ enum prob	 problem_parse(const char *type, int status);
 /* Nonces (nonce.c). */
 int		 nonce_new(const struct server *, time_t, char out[NONCE_LEN + 1]);
 enum prob	 nonce_use(struct req *, const char *);
+/* nonce_use in two steps, the spend going with the next read: start it
+ * when the nonce passes its checks (1: started, 0: not, nonce_end then
+ * makes nonce_use's answer); end keeps it (keep 1) or takes it back. */
+int		 nonce_start(struct req *, const char *);
+enum prob	 nonce_end(struct req *, const char *, int started, int keep);
 
 /* Authentication of a POST (auth.c). */
 enum prob	 auth_request(struct req *, enum auth);

@@ -187,6 +187,7 @@ bdb_begin(struct store *st)
 	int	 rc;
 
 	st->deadlock = st->failed = 0;
+	st->nonce_on = 0;
 	if ((rc = st->env->txn_begin(st->env, NULL, &st->txn, 0)) != 0) {
 		store_note(st, __func__, rc);
 		st->txn = NULL;
@@ -588,10 +589,13 @@ const struct store_engine bdb_engine = {
 	.due_peek = bdb_due_peek,
 	.due_del = bdb_due_del,
 	.window_get = bdb_window_get,
+	.window_prefetch = bdb_window_prefetch,
 	.window_put = bdb_window_put,
 	.nest_end = bdb_nest_end,
 	.migrate = bdb_migrate,
 	.nonce_use = bdb_nonce_use,
+	.nonce_start = bdb_nonce_start,
+	.nonce_end = bdb_nonce_end,
 	.order_get = bdb_order_get,
 	.order_put = bdb_order_put,
 	.orders_walk = bdb_orders_walk,

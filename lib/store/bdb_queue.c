@@ -44,6 +44,29 @@ bdb_nonce_use(struct store *st, const unsigned char *n, size_t len,
 	    DB_NOOVERWRITE);
 }
 
+/* Kept aside until its end: spent then, in the order of old. */
+int
+bdb_nonce_start(struct store *st, const unsigned char *n, size_t len,
+    int64_t expires)
+{
+	if (len != NONCE_RAW_LEN || st->txn == NULL)
+		return STORE_ERR;
+	memcpy(st->nonce, n, len);
+	st->nonce_expires = expires;
+	st->nonce_on = 1;
+	return STORE_OK;
+}
+
+int
+bdb_nonce_end(struct store *st, int keep)
+{
+	if (!st->nonce_on)
+		return STORE_ERR;
+	st->nonce_on = 0;
+	return keep ? bdb_nonce_use(st, st->nonce, NONCE_RAW_LEN,
+	    st->nonce_expires) : STORE_OK;
+}
+
 int
 bdb_sms_put(struct store *st, const struct sms *m)
 {
@@ -197,6 +220,14 @@ bdb_window_get(struct store *st, const char *key, struct window *w)
 	return rc;
 }
 
+/* Reads here cost no round trip: nothing to read ahead. */
+int
+bdb_window_prefetch(struct store *st, const char *const *keys, int n)
+{
+	(void)keys;
+	return st->txn == NULL || n < 0 ? STORE_ERR : STORE_OK;
+}
+
 int
 bdb_window_put(struct store *st, const char *key, const struct window *w)
 {
@@ -220,7 +251,8 @@ bdb_count(struct store *st, const char *key, int64_t window_end, int n,
 		c.value = 0;
 	}
 	c.value += n;
-	*value = c.value;
+	if (value != NULL)
+		*value = c.value;
 	if (n == 0)
 		return STORE_OK;
 	return store_put(st, DB_COUNTERS, key, strlen(key), &c, sizeof(c), 0);

@@ -53,6 +53,9 @@ struct store {
 	char	 region[1040];	/* the environment's first region file */
 	dev_t	 region_dev;	/* ... as it was when this handle opened */
 	ino_t	 region_ino;
+	unsigned char nonce[NONCE_RAW_LEN];	/* store_nonce_start's */
+	int64_t	 nonce_expires;
+	int	 nonce_on;
 };
 
 #define LOCK_WAIT_US	2000000		/* 2 s */
@@ -161,6 +164,10 @@ int	bdb_sms_put(struct store *st, const struct sms *m);
 int	bdb_sms_queued(struct store *st, int (*fn)(void *, struct sms *),
 		    void *arg);
 int	bdb_window_get(struct store *st, const char *key, struct window *w);
+int	bdb_window_prefetch(struct store *st, const char *const *keys, int n);
+int	bdb_nonce_start(struct store *st, const unsigned char *n, size_t len,
+	    int64_t expires);
+int	bdb_nonce_end(struct store *st, int keep);
 int	bdb_window_put(struct store *st, const char *key,
 		    const struct window *w);
 int64_t	store_be64(const unsigned char *p);

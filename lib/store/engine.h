@@ -60,6 +60,8 @@ struct store_engine {
 	int	(*window_get)(struct store *st, const char *key, struct window *w);
 	int	(*window_put)(struct store *st, const char *key,
 		    const struct window *w);
+	int	(*window_prefetch)(struct store *st, const char *const *keys,
+		    int n);
 	int	(*nest_end)(struct store *st, int keep);
 	int	(*load)(struct store *st, const struct store_rec *r);
 	int	(*meta_next)(struct store *st, const char *key,
@@ -67,6 +69,9 @@ struct store_engine {
 	int	(*migrate)(struct store *st, int *from, int *to);
 	int	(*nonce_use)(struct store *st, const unsigned char *n,
 		    size_t len, int64_t expires);
+	int	(*nonce_start)(struct store *st, const unsigned char *n,
+		    size_t len, int64_t expires);
+	int	(*nonce_end)(struct store *st, int keep);
 	int	(*order_get)(struct store *st, const char *id,
 		    struct order *o);
 	int	(*order_put)(struct store *st, const struct order *o);

@@ -212,7 +212,10 @@ int
 pg_begin(struct store *st)
 {
 	st->deadlock = st->failed = 0;
-	st->nseen = st->nctrs = 0;
+	st->nseen = st->nctrs = st->nwins = 0;
+	st->nonce_state = 0;
+	st->key_absent[0] = '\0';
+	st->cert_ahead = st->order_ahead = 0;
 	st->trips = 0;
 	st->begun = st->intx = st->nest = 0;
 	if (pg_ready(st) == -1) {
@@ -278,6 +281,7 @@ pg_abort(struct store *st)
 	}
 	st->nsent = 0;
 	st->intx = st->begun = st->nest = 0;
+	st->nwins = st->nonce_state = st->cert_ahead = st->order_ahead = 0;
 	st->deadlock = deadlock;
 	st->failed = failed;
 }
@@ -294,6 +298,9 @@ pg_nest_begin(struct store *st)
 	st->nest_nseen = st->nseen;
 	memcpy(st->nest_ctrs, st->ctrs, sizeof(st->ctrs));
 	st->nest_nctrs = st->nctrs;
+	memcpy(st->nest_wins, st->wins, (size_t)st->nwins *
+	    sizeof(st->wins[0]));
+	st->nest_nwins = st->nwins;
 	st->nest = 1;
 	return STORE_OK;
 }
@@ -328,6 +335,11 @@ pg_nest_end(struct store *st, int keep)
 	st->nseen = st->nest_nseen;
 	memcpy(st->ctrs, st->nest_ctrs, sizeof(st->ctrs));
 	st->nctrs = st->nest_nctrs;
+	/* Windows read ahead inside and still to come: their gen no longer
+	 * matches (a slot taken again gets a new one). */
+	memcpy(st->wins, st->nest_wins, (size_t)st->nest_nwins *
+	    sizeof(st->wins[0]));
+	st->nwins = st->nest_nwins;
 	if (sent && (pg_nest_send(st, "ROLLBACK TO SAVEPOINT nest") == -1 ||
 	    pg_nest_send(st, "RELEASE SAVEPOINT nest") == -1))
 		return STORE_ERR;
@@ -512,6 +524,8 @@ const struct store_engine pg_engine = {
 	.nest_begin = pg_nest_begin,
 	.nest_end = pg_nest_end,
 	.nonce_use = pg_nonce_use,
+	.nonce_start = pg_nonce_start,
+	.nonce_end = pg_nonce_end,
 	.order_get = pg_order_get,
 	.order_put = pg_order_put,
 	.orders_walk = pg_orders_walk,
@@ -535,4 +549,5 @@ const struct store_engine pg_engine = {
 	.unavailable = pg_unavailable,
 	.window_get = pg_window_get,
 	.window_put = pg_window_put,
+	.window_prefetch = pg_window_prefetch,
 };

@@ -122,6 +122,8 @@ static int
 pg_sent(struct store *st, enum cmd cmd, enum stmt s)
 {
 	st->sent[st->nsent].cmd = cmd;
+	st->sent[st->nsent].slot = -1;
+	st->sent[st->nsent].gen = 0;
 	st->sent[st->nsent++].stmt = s;
 	return 0;
 }
@@ -150,6 +152,9 @@ pg_result(struct store *st, const struct sent *c, PGresult *r,
 	else if (c->cmd == CMD_EXEC_ONE && ((n = PQcmdTuples(r)) == NULL ||
 	    strcmp(n, "1") != 0))
 		st->deadlock = 1;	/* the row changed since it was read */
+	else if ((c->cmd == CMD_NONCE || c->cmd == CMD_WINDOW ||
+	    c->cmd == CMD_ORDER) && s == PGRES_TUPLES_OK)
+		pg_answer(st, c, r);
 	if (c->cmd == CMD_PREPARE && s != PGRES_COMMAND_OK)
 		st->prepared[c->stmt] = 0;
 	if (keep != NULL && (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK)) {
@@ -169,7 +174,7 @@ pg_trace(const struct store *st)
 
 	line[0] = '\0';
 	for (i = 0; i < st->nsent && n < sizeof(line) - 8; i++)
-		if (st->sent[i].cmd == CMD_EXEC || st->sent[i].cmd == CMD_EXEC_ONE)
+		if (st->sent[i].cmd != CMD_SQL && st->sent[i].cmd != CMD_PREPARE)
 			n += (size_t)snprintf(line + n, sizeof(line) - n, " s%d",
 			    (int)st->sent[i].stmt);
 		else if (st->sent[i].cmd == CMD_SQL)

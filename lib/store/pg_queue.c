@@ -34,6 +34,49 @@ pg_nonce_use(struct store *st, const unsigned char *n, size_t len,
 	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
 }
 
+/* The spend goes with the next read (BEGIN, the spend, the account). */
+int
+pg_nonce_start(struct store *st, const unsigned char *n, size_t len,
+    int64_t expires)
+{
+	struct params	 p = { .n = 0 };
+
+	if (len != NONCE_RAW_LEN || !st->intx)
+		return STORE_ERR;
+	memcpy(st->nonce, n, len);
+	p_bytes(&p, st->nonce, len);
+	p_num(&p, expires);
+	st->nonce_rc = STORE_ERR;
+	st->nonce_state = 1;
+	if (pg_queue(st, S_NONCE_USE, &p, CMD_NONCE) == -1) {
+		st->nonce_state = 0;
+		return STORE_ERR;
+	}
+	return STORE_OK;
+}
+
+/* Its outcome (a round trip only if no read took the spend along); a
+ * spend not kept is taken back with what comes next. */
+int
+pg_nonce_end(struct store *st, int keep)
+{
+	struct params	 p = { .n = 0 };
+	int		 rc;
+
+	if (st->nonce_state == 0)
+		return STORE_ERR;
+	if (st->nonce_state == 1 && pg_flush(st, NULL) == -1) {
+		st->nonce_state = 0;
+		return STORE_ERR;
+	}
+	rc = st->nonce_state == 2 ? st->nonce_rc : STORE_ERR;
+	st->nonce_state = 0;
+	if (keep || rc != STORE_OK)
+		return keep ? rc : STORE_OK;
+	p_bytes(&p, st->nonce, NONCE_RAW_LEN);
+	return pg_write(st, S_NONCE_DEL, &p, CMD_EXEC);
+}
+
 int
 pg_row_sms(const PGresult *r, int i, struct sms *m)
 {
@@ -240,7 +283,14 @@ pg_count(struct store *st, const char *key, int64_t window_end, int n,
 	p_num(&p, n);
 	if (c != NULL && c->window_end == window_end) {
 		c->value += n;
-		*value = c->value;
+		if (value != NULL)
+			*value = c->value;
+		return pg_write(st, S_COUNT_ADD, &p, CMD_EXEC);
+	}
+	if (value == NULL) {
+		/* The sum is not wanted: a write like a put. */
+		if (c != NULL)
+			c->window_end = INT64_MIN;
 		return pg_write(st, S_COUNT_ADD, &p, CMD_EXEC);
 	}
 	if ((rc = pg_one(st, S_COUNT_ADD, &p, &r)) != STORE_OK)
@@ -335,23 +385,127 @@ pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
 	return 0;
 }
 
+/* The window of key as the transaction knows it, or NULL. */
+static struct wknown *
+pg_wknown(struct store *st, const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < st->nwins; i++)
+		if (strcmp(st->wins[i].key, key) == 0)
+			return &st->wins[i];
+	return NULL;
+}
+
+/* A new entry for key (not known yet), or NULL when there is no room. */
+static struct wknown *
+pg_wknown_add(struct store *st, const char *key, enum wstate state)
+{
+	struct wknown	*k;
+
+	if (!st->intx || st->nwins == PG_WINDOWS_MAX ||
+	    strlen(key) >= STORE_KEY_MAX)
+		return NULL;
+	k = &st->wins[st->nwins++];
+	strcpy(k->key, key);
+	k->state = state;
+	k->gen = ++st->wgen;
+	memset(&k->w, 0, sizeof(k->w));
+	return k;
+}
+
+/* The answer of a command whose result the store keeps (pg_pipe.c). */
+void
+pg_answer(struct store *st, const struct sent *c, const PGresult *r)
+{
+	struct wknown	*k;
+	char		 key[STORE_KEY_MAX];
+
+	if (c->cmd == CMD_NONCE) {
+		st->nonce_rc = PQntuples(r) == 1 ? STORE_OK : STORE_EXISTS;
+		st->nonce_state = 2;
+		return;
+	}
+	if (c->cmd == CMD_ORDER) {
+		st->order_ahead = st->intx && PQntuples(r) == 1 &&
+		    pg_row_order(r, 0, &st->order) == 0;
+		if (st->order_ahead)
+			st->order_rev = r_num(r, 0, 21);
+		return;
+	}
+	if (c->slot < 0 || c->slot >= st->nwins)
+		return;
+	k = &st->wins[c->slot];
+	if (k->gen != c->gen || k->state != W_PENDING)
+		return;		/* written since, or undone by a savepoint */
+	k->state = W_NONE;
+	if (PQntuples(r) == 1 && pg_row_window(r, 0, key, sizeof(key),
+	    &k->w) == 0)
+		k->state = W_FOUND;
+	else
+		memset(&k->w, 0, sizeof(k->w));
+}
+
+/*
+ * Windows read ahead: each one's read is queued, to go with the next
+ * round trip, and its answer kept (pg_answer); store_window_get then
+ * costs nothing. The limits of a request read several windows and
+ * then add to them: one round trip for all, and the adds are writes
+ * queued to the commit.
+ */
+int
+pg_window_prefetch(struct store *st, const char *const *keys, int n)
+{
+	struct params	 p;
+	struct wknown	*k;
+	int		 i;
+
+	if (!st->intx || n < 0)
+		return STORE_ERR;
+	for (i = 0; i < n; i++) {
+		if (pg_wknown(st, keys[i]) != NULL ||
+		    (k = pg_wknown_add(st, keys[i], W_PENDING)) == NULL)
+			continue;
+		p.n = 0;
+		p_str(&p, k->key);
+		if (pg_queue(st, S_WINDOW_GET, &p, CMD_WINDOW) == -1)
+			return STORE_ERR;
+		st->sent[st->nsent - 1].slot = (int)(k - st->wins);
+		st->sent[st->nsent - 1].gen = k->gen;
+	}
+	return STORE_OK;
+}
+
 /* No record, or one of another slot count: *w zeroed, STORE_NOTFOUND
- * (as on Berkeley DB, where its size differs). */
+ * (as on Berkeley DB, where its size differs). A window the transaction
+ * knows (read ahead, read or written) costs no round trip. */
 int
 pg_window_get(struct store *st, const char *key, struct window *w)
 {
 	struct params	 p = { .n = 0 };
-	char		 k[STORE_KEY_MAX];
+	struct wknown	*k = st->intx ? pg_wknown(st, key) : NULL;
+	char		 kk[STORE_KEY_MAX];
 	PGresult	*r;
 	int		 rc;
 
+	if (k != NULL && k->state == W_PENDING && pg_flush(st, NULL) == -1)
+		return STORE_ERR;
+	if (k != NULL && k->state != W_PENDING) {
+		*w = k->w;
+		return k->state == W_FOUND ? STORE_OK : STORE_NOTFOUND;
+	}
 	p_str(&p, key);
 	rc = pg_one(st, S_WINDOW_GET, &p, &r);
-	if (rc == STORE_OK && pg_row_window(r, 0, k, sizeof(k), w) == -1)
+	if (rc == STORE_OK && pg_row_window(r, 0, kk, sizeof(kk), w) == -1)
 		rc = STORE_NOTFOUND;
 	PQclear(r);
 	if (rc == STORE_NOTFOUND)
 		memset(w, 0, sizeof(*w));
+	if (rc != STORE_ERR && (k != NULL ||
+	    (k = pg_wknown_add(st, key, W_NONE)) != NULL)) {
+		k->state = rc == STORE_OK ? W_FOUND : W_NONE;
+		k->w = *w;
+	}
 	return rc;
 }
 
@@ -378,6 +532,7 @@ int
 pg_window_put(struct store *st, const char *key, const struct window *w)
 {
 	struct params	 p = { .n = 0 };
+	struct wknown	*k;
 	char		 n[WINDOW_SLOTS * 11 + 3], last[WINDOW_SLOTS * 6 + 3];
 
 	if (strlen(key) >= STORE_KEY_MAX ||
@@ -389,5 +544,12 @@ pg_window_put(struct store *st, const char *key, const struct window *w)
 	p_num(&p, w->slot);
 	p_str(&p, n);
 	p_str(&p, last);
-	return pg_write(st, S_WINDOW_PUT, &p, CMD_EXEC);
+	if (pg_write(st, S_WINDOW_PUT, &p, CMD_EXEC) != STORE_OK)
+		return STORE_ERR;
+	if (st->intx && ((k = pg_wknown(st, key)) != NULL ||
+	    (k = pg_wknown_add(st, key, W_FOUND)) != NULL)) {
+		k->state = W_FOUND;
+		k->w = *w;
+	}
+	return STORE_OK;
 }

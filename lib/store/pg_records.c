@@ -79,8 +79,12 @@ pg_key_get(struct store *st, const char *thumb, char *id)
 	int		 rc;
 
 	p_str(&p, thumb);
-	if ((rc = pg_one(st, S_KEY_GET, &p, &r)) != STORE_OK)
+	if ((rc = pg_one(st, S_KEY_GET, &p, &r)) != STORE_OK) {
+		if (rc == STORE_NOTFOUND && st->intx &&
+		    strlen(thumb) < sizeof(st->key_absent))
+			strcpy(st->key_absent, thumb);
 		return rc;
+	}
 	if (PQgetlength(r, 0, 0) != ID_LEN)
 		return pg_corrupt(st, r, __func__);
 	r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL);
@@ -97,6 +101,13 @@ pg_key_put(struct store *st, const char *thumb, const char *id)
 
 	p_str(&p, thumb);
 	p_str(&p, id);
+	/* A key this transaction found free: the insert is queued, and a
+	 * key taken since (by a transaction this one cannot see) fails it,
+	 * to run again and find the key taken. */
+	if (st->intx && strcmp(st->key_absent, thumb) == 0) {
+		st->key_absent[0] = '\0';
+		return pg_write(st, S_KEY_PUT, &p, CMD_EXEC_ONE);
+	}
 	rc = pg_one(st, S_KEY_PUT, &p, &r);
 	PQclear(r);
 	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
@@ -160,6 +171,11 @@ pg_order_get(struct store *st, const char *id, struct order *o)
 	PGresult	*r;
 	int		 rc;
 
+	if (st->intx && st->order_ahead && strcmp(st->order.id, id) == 0) {
+		*o = st->order;
+		pg_seen_set(st, S_ORDER_GET, o->id, st->order_rev);
+		return STORE_OK;
+	}
 	p_str(&p, id);
 	if ((rc = pg_one(st, S_ORDER_GET, &p, &r)) != STORE_OK)
 		return rc;
@@ -175,6 +191,8 @@ pg_order_put(struct store *st, const struct order *o)
 {
 	struct params	 p = { .n = 0 };
 	long long	 rev = pg_seen_rev(st, S_ORDER_GET, o->id);
+
+	st->order_ahead = 0;
 
 	p_str(&p, o->id);
 	p_str(&p, o->acct);
@@ -380,6 +398,11 @@ pg_cert_get(struct store *st, const char *id, struct cert *c)
 	PGresult	*r;
 	int		 rc;
 
+	/* The certificate its serial's look-up read (revocation). */
+	if (st->intx && st->cert_ahead && strcmp(st->cert.id, id) == 0) {
+		*c = st->cert;
+		return STORE_OK;
+	}
 	p_str(&p, id);
 	if ((rc = pg_one(st, S_CERT_GET, &p, &r)) != STORE_OK)
 		return rc;
@@ -398,6 +421,7 @@ pg_cert_put(struct store *st, const struct cert *c)
 
 	if (c->derlen > sizeof(c->der))
 		return STORE_ERR;
+	st->cert_ahead = 0;
 	p_str(&p, c->id);
 	p_str(&p, c->acct);
 	p_bytes(&p, c->serial, SERIAL_LEN);
@@ -421,11 +445,20 @@ pg_serial_get(struct store *st, const unsigned char *serial, char *id)
 	PGresult	*r;
 	int		 rc;
 
+	/* The whole row, and its order's, in the same round trip: they
+	 * are what a revocation reads next (kept for pg_cert_get and
+	 * pg_order_get until the transaction writes such a row). */
 	p_bytes(&p, serial, SERIAL_LEN);
+	st->order_ahead = 0;
+	if (st->intx && pg_queue(st, S_SERIAL_ORDER, &p, CMD_ORDER) == -1)
+		return STORE_ERR;
 	if ((rc = pg_one(st, S_SERIAL_GET, &p, &r)) != STORE_OK)
 		return rc;
-	if (r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL) == -1)
+	if (pg_row_cert(r, 0, &st->cert) == -1)
 		return pg_corrupt(st, r, __func__);
+	strcpy(id, st->cert.id);
+	pg_seen_set(st, S_CERT_GET, st->cert.id, r_num(r, 0, 9));
+	st->cert_ahead = st->intx;
 	PQclear(r);
 	return STORE_OK;
 }

@@ -71,7 +71,8 @@ const char *const sqls[S__MAX] = {
 	    "(order_id) DO UPDATE SET " CERT_SET ", rev = c.rev + 1",
 	[S_CERT_UPD] = "UPDATE certificates SET " CERT_SET ", rev = rev + 1 "
 	    "WHERE order_id = $1 AND rev = $10",
-	[S_SERIAL_GET] = "SELECT order_id FROM certificates WHERE serial = $1",
+	[S_SERIAL_GET] = "SELECT " CERT_COLS " FROM certificates "
+	    "WHERE serial = $1",
 	[S_REVOKED] = "SELECT " CERT_COLS " FROM certificates WHERE revoked "
 	    "ORDER BY serial",
 	[S_NONCE_USE] = "INSERT INTO used_nonces (nonce, expires) "
@@ -198,6 +199,9 @@ const char *const sqls[S__MAX] = {
 	    "ORDER BY name",
 	[S_DUMP_REPLACED] = "SELECT certificate, order_id FROM replacements "
 	    "ORDER BY certificate",
+	[S_NONCE_DEL] = "DELETE FROM used_nonces WHERE nonce = $1",
+	[S_SERIAL_ORDER] = "SELECT " ORDER_COLS " FROM orders o WHERE id = "
+	    "(SELECT order_id FROM certificates WHERE serial = $1)",
 };
 
 /* The statement that dumps each kind of record. */

@@ -17,6 +17,7 @@
 #define PG_PIPE_MAX	64	/* commands queued before a flush */
 #define PG_SEEN_MAX	8	/* rows read by a transaction, with rev */
 #define PG_COUNTERS_MAX	8	/* counters read by a transaction */
+#define PG_WINDOWS_MAX	24	/* limit windows a transaction knows */
 #define PG_PARAMS_MAX	32
 #define PG_URI_MAX	1024
 #define PG_LOCK_MIGRATE	0x69647072	/* advisory lock of migrate */
@@ -39,19 +40,34 @@ enum stmt {
 	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S_ORDERS_WALK, S_REPLACE_INS,
 	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_ACCT_PROOF, S_PLATFORM_GET,
 	S_PLATFORM_PUT, S_PLATFORMS, S_DUMP_PLATFORMS, S_DUMP_REPLACED,
-	S__MAX
+	S_NONCE_DEL, S_SERIAL_ORDER, S__MAX
 };
 
 #define ACCOUNT_VERSION	2	/* as on Berkeley DB: with the platform */
 #define ORDER_VERSION	2	/* with profile, replaces and proof */
 #define PG_WALK_BATCH	256	/* orders read at a time by orders_walk */
 
-/* What a queued command was, to read its result. */
-enum cmd { CMD_SQL, CMD_PREPARE, CMD_EXEC, CMD_EXEC_ONE };
+/* What a queued command was, to read its result: CMD_NONCE and
+ * CMD_WINDOW have theirs read into the store (a nonce's outcome, a window
+ * read ahead) when it comes. */
+enum cmd { CMD_SQL, CMD_PREPARE, CMD_EXEC, CMD_EXEC_ONE, CMD_NONCE,
+	CMD_WINDOW, CMD_ORDER };
 
 struct sent {
 	enum cmd	 cmd;
 	enum stmt	 stmt;
+	int		 slot;		/* CMD_WINDOW: its entry in wins */
+	unsigned	 gen;		/* ... while it has this gen */
+};
+
+/* A limit window as the transaction knows it: read ahead and not yet
+ * answered, or read (or written) by it. */
+enum wstate { W_PENDING, W_FOUND, W_NONE };
+struct wknown {
+	char		 key[STORE_KEY_MAX];
+	enum wstate	 state;
+	unsigned	 gen;
+	struct window	 w;
 };
 
 /* A row the transaction read, and its rev then. */
@@ -92,6 +108,21 @@ struct store {
 	int		 nest_nseen;
 	struct ctr	 nest_ctrs[PG_COUNTERS_MAX];
 	int		 nest_nctrs;
+	struct wknown	 wins[PG_WINDOWS_MAX];
+	int		 nwins;
+	unsigned	 wgen;
+	struct wknown	 nest_wins[PG_WINDOWS_MAX];
+	int		 nest_nwins;
+	char		 key_absent[THUMB_LEN + 1];	/* key_get found none */
+	struct cert	 cert;		/* read by serial_get ... */
+	int		 cert_ahead;	/* ... and not written since */
+	struct order	 order;		/* its order, read with it ... */
+	long long	 order_rev;
+	int		 order_ahead;	/* ... and no order written since */
+	/* store_nonce_start's spend: 1 sent, 2 answered (nonce_rc). */
+	int		 nonce_state;
+	int		 nonce_rc;
+	unsigned char	 nonce[NONCE_RAW_LEN];
 	unsigned long	 trips;		/* round trips of this transaction */
 	int		 trace;		/* IDPROVER_STORE_TRACE: log them */
 	char		 uri[PG_URI_MAX];
@@ -177,6 +208,10 @@ int	pg_meta_above(struct store *st, const char *key, uint64_t floor,
 int	pg_meta_next(struct store *st, const char *key, uint64_t *value);
 int	pg_nonce_use(struct store *st, const unsigned char *n, size_t len,
 		    int64_t expires);
+int	pg_nonce_start(struct store *st, const unsigned char *n, size_t len,
+		    int64_t expires);
+int	pg_nonce_end(struct store *st, int keep);
+void	pg_answer(struct store *st, const struct sent *c, const PGresult *r);
 int	pg_row_sms(const PGresult *r, int i, struct sms *m);
 int	pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
 		    struct window *w);
@@ -187,6 +222,8 @@ int	pg_sms_queued(struct store *st, int (*fn)(void *, struct sms *),
 int	pg_window_get(struct store *st, const char *key, struct window *w);
 int	pg_window_put(struct store *st, const char *key,
 		    const struct window *w);
+int	pg_window_prefetch(struct store *st, const char *const *keys,
+		    int n);
 int	pg_platform_get(struct store *st, const char *name,
 		    struct platform *pl);
 int	pg_platform_put(struct store *st, const struct platform *pl);

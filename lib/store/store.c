@@ -114,6 +114,8 @@ int
 store_count(struct store *st, const char *key, int64_t window_end, int n,
 	    long *value)
 {
+	if (value == NULL && n <= 0)
+		return STORE_ERR;
 	return store_engine_of(st)->count(st, key, window_end, n, value);
 }
 
@@ -225,6 +227,19 @@ store_nonce_use(struct store *st, const unsigned char *n, size_t len,
 	    int64_t expires)
 {
 	return store_engine_of(st)->nonce_use(st, n, len, expires);
+}
+
+int
+store_nonce_start(struct store *st, const unsigned char *n, size_t len,
+	    int64_t expires)
+{
+	return store_engine_of(st)->nonce_start(st, n, len, expires);
+}
+
+int
+store_nonce_end(struct store *st, int keep)
+{
+	return store_engine_of(st)->nonce_end(st, keep);
 }
 
 int
@@ -372,6 +387,12 @@ int
 store_window_get(struct store *st, const char *key, struct window *w)
 {
 	return store_engine_of(st)->window_get(st, key, w);
+}
+
+int
+store_window_prefetch(struct store *st, const char *const *keys, int n)
+{
+	return store_engine_of(st)->window_prefetch(st, keys, n);
 }
 
 int

@@ -234,6 +234,15 @@ int	 store_platforms(struct store *, int (*fn)(void *,
 /* Mark a nonce (raw octets) used until expires: STORE_EXISTS if it was. */
 int	 store_nonce_use(struct store *, const unsigned char *, size_t,
 	    int64_t expires);
+/* The same in two steps, so that an engine that pipelines can send the
+ * spend with the transaction's next read (the account's): start (in a
+ * transaction) queues it; end with keep 1 gives its outcome (STORE_OK,
+ * STORE_EXISTS, STORE_ERR), with keep 0 leaves the nonce unspent (the
+ * request failed before its nonce counted). STORE_ERR from end when no
+ * start came before it. */
+int	 store_nonce_start(struct store *, const unsigned char *, size_t,
+	    int64_t expires);
+int	 store_nonce_end(struct store *, int keep);
 
 int	 store_sms_put(struct store *, const struct sms *);
 int	 store_sms_get(struct store *, const char *id, struct sms *);
@@ -269,8 +278,15 @@ struct window {
 int	 store_window_get(struct store *, const char *key, struct window *);
 int	 store_window_put(struct store *, const char *key,
 	    const struct window *);
+/* The windows of keys[0 .. n - 1] will be read by this transaction: an
+ * engine that pipelines reads them together, with its next round trip,
+ * and answers store_window_get from what it read. Nothing else changes
+ * (an engine may do nothing): STORE_OK, or STORE_ERR (failed). */
+int	 store_window_prefetch(struct store *, const char *const *keys, int n);
 
-/* Add n to a counter that lives until window_end; *value gets the sum. */
+/* Add n to a counter that lives until window_end; *value gets the sum.
+ * value may be NULL when the sum is not needed (n > 0): an engine that
+ * pipelines then sends the add with what comes next. */
 int	 store_count(struct store *, const char *key, int64_t window_end,
 	    int n, long *value);
 /* A named counter in metadata (CRL number ...): incremented, returned. */

@@ -589,6 +589,173 @@ test_window(void **state)
 	commit(f->st);
 }
 
+/* A nonce spent in two steps: kept, it is used; not kept, it is free
+ * again; an end with no start is an error. */
+static void
+test_nonce_start(void **state)
+{
+	struct fx	*f = *state;
+	unsigned char	 n1[NONCE_RAW_LEN], n2[NONCE_RAW_LEN];
+	struct account	 a, got;
+
+	memset(n1, 4, sizeof(n1));
+	memset(n2, 5, sizeof(n2));
+	mkaccount(&a, 7);
+	begin(f->st);
+	assert_int_equal(store_account_put(f->st, &a), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_nonce_end(f->st, 1), STORE_ERR);
+	assert_int_equal(store_nonce_start(f->st, n1, sizeof(n1) - 1, NOW),
+	    STORE_ERR);
+	/* The spend and the account's read, then the outcome. */
+	assert_int_equal(store_nonce_start(f->st, n1, sizeof(n1), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_account_get(f->st, a.id, &got), STORE_OK);
+	assert_string_equal(got.id, a.id);
+	assert_int_equal(store_nonce_end(f->st, 1), STORE_OK);
+	assert_int_equal(store_nonce_end(f->st, 1), STORE_ERR);
+	assert_int_equal(store_nonce_start(f->st, n1, sizeof(n1), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_nonce_end(f->st, 1), STORE_EXISTS);
+	/* Not kept: n2 stays free, and n1 (used before) stays used. */
+	assert_int_equal(store_nonce_start(f->st, n2, sizeof(n2), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_account_get(f->st, a.id, &got), STORE_OK);
+	assert_int_equal(store_nonce_end(f->st, 0), STORE_OK);
+	assert_int_equal(store_nonce_start(f->st, n1, sizeof(n1), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_nonce_end(f->st, 0), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_nonce_use(f->st, n1, sizeof(n1), NOW + 60),
+	    STORE_EXISTS);
+	assert_int_equal(store_nonce_use(f->st, n2, sizeof(n2), NOW + 60),
+	    STORE_OK);
+	commit(f->st);
+}
+
+/* Windows read ahead answer as a read would: found, none, written
+ * since, and undone with a nested transaction; nothing else changes. */
+static void
+test_window_prefetch(void **state)
+{
+	struct fx	*f = *state;
+	const char	*keys[] = { "a/60", "b/60", "c/60", "a/60", "d/60" };
+	struct window	 wa, wb, w2, got, zero;
+
+	memset(&zero, 0, sizeof(zero));
+	mkwindow(&wa, NOW + 3600, 1);
+	mkwindow(&wb, NOW + 3600, 2);
+	mkwindow(&w2, NOW + 3600, 3);
+	begin(f->st);
+	assert_int_equal(store_window_put(f->st, "a/60", &wa), STORE_OK);
+	assert_int_equal(store_window_put(f->st, "b/60", &wb), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_window_prefetch(f->st, keys, 5), STORE_OK);
+	/* Written before it was read: the write is what it reads. */
+	assert_int_equal(store_window_put(f->st, "d/60", &w2), STORE_OK);
+	assert_int_equal(store_window_get(f->st, "b/60", &got), STORE_OK);
+	assert_memory_equal(&got, &wb, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "a/60", &got), STORE_OK);
+	assert_memory_equal(&got, &wa, sizeof(got));
+	memset(&got, 0xa5, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "c/60", &got),
+	    STORE_NOTFOUND);
+	assert_memory_equal(&got, &zero, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "d/60", &got), STORE_OK);
+	assert_memory_equal(&got, &w2, sizeof(got));
+	/* A write, read back; in a nested transaction undone, the write
+	 * before it is what is read. */
+	assert_int_equal(store_window_put(f->st, "b/60", &w2), STORE_OK);
+	assert_int_equal(store_window_get(f->st, "b/60", &got), STORE_OK);
+	assert_memory_equal(&got, &w2, sizeof(got));
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	assert_int_equal(store_window_prefetch(f->st, keys + 2, 1), STORE_OK);
+	assert_int_equal(store_window_put(f->st, "a/60", &w2), STORE_OK);
+	assert_int_equal(store_window_get(f->st, "a/60", &got), STORE_OK);
+	assert_memory_equal(&got, &w2, sizeof(got));
+	assert_int_equal(store_nest_end(f->st, 0), STORE_OK);
+	assert_int_equal(store_window_get(f->st, "a/60", &got), STORE_OK);
+	assert_memory_equal(&got, &wa, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "c/60", &got),
+	    STORE_NOTFOUND);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_window_get(f->st, "a/60", &got), STORE_OK);
+	assert_memory_equal(&got, &wa, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "b/60", &got), STORE_OK);
+	assert_memory_equal(&got, &w2, sizeof(got));
+	assert_int_equal(store_window_get(f->st, "d/60", &got), STORE_OK);
+	assert_memory_equal(&got, &w2, sizeof(got));
+	commit(f->st);
+}
+
+/* A counter added to without its sum; a key put after its look-up found
+ * none; a certificate found by its serial, then changed. */
+static void
+test_blind_writes(void **state)
+{
+	struct fx	*f = *state;
+	struct cert	 c, got;
+	struct order	 o, og;
+	char		 id[ID_LEN + 1];
+	long		 v;
+
+	begin(f->st);
+	assert_int_equal(store_count(f->st, "k/blind", NOW + 60, 0, NULL),
+	    STORE_ERR);
+	store_abort(f->st);
+	begin(f->st);
+	assert_int_equal(store_count(f->st, "k/blind", NOW + 60, 2, NULL),
+	    STORE_OK);
+	assert_int_equal(store_count(f->st, "k/blind", NOW + 60, 3, NULL),
+	    STORE_OK);
+	assert_int_equal(store_count(f->st, "k/blind", NOW + 60, 0, &v),
+	    STORE_OK);
+	assert_int_equal(v, 5);
+	assert_int_equal(store_key_get(f->st, "thumb-blind", id),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_key_put(f->st, "thumb-blind",
+	    "acct000000000009"), STORE_OK);
+	mkcert(&c, 9, 0);
+	mkorder(&o, "acct000000000009", 9, NOW);
+	strcpy(c.id, o.id);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_key_get(f->st, "thumb-blind", id), STORE_OK);
+	assert_string_equal(id, "acct000000000009");
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_string_equal(id, c.id);
+	assert_int_equal(store_cert_get(f->st, id, &got), STORE_OK);
+	assert_int_equal(got.revoked, 0);
+	assert_memory_equal(got.der, c.der, c.derlen);
+	assert_int_equal(store_order_get(f->st, id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_PENDING);
+	og.status = ORDER_INVALID;
+	assert_int_equal(store_order_put(f->st, &og), STORE_OK);
+	assert_int_equal(store_order_get(f->st, id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_INVALID);
+	got.revoked = 1;
+	got.reason = 1;
+	assert_int_equal(store_cert_put(f->st, &got), STORE_OK);
+	assert_int_equal(store_cert_get(f->st, id, &got), STORE_OK);
+	assert_int_equal(got.revoked, 1);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_count(f->st, "k/blind", NOW + 60, 0, &v),
+	    STORE_OK);
+	assert_int_equal(v, 5);
+	assert_int_equal(store_cert_get(f->st, c.id, &got), STORE_OK);
+	assert_int_equal(got.revoked, 1);
+	assert_int_equal(store_order_get(f->st, c.id, &og), STORE_OK);
+	assert_int_equal(og.status, ORDER_INVALID);
+	commit(f->st);
+}
+
 struct seen {
 	char	 ids[600][ID_LEN + 1];
 	int	 n;
@@ -1497,6 +1664,9 @@ main(void)
 		T(test_nested_undo),
 		T(test_due_peek),
 		T(test_window),
+		T(test_nonce_start),
+		T(test_window_prefetch),
+		T(test_blind_writes),
 		T(test_engines_complete),
 		T(test_orders_paging),
 		T(test_orders_same_second),

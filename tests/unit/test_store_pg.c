@@ -132,6 +132,59 @@ test_pg_nonce_race(void **state)
 	store_close(b);
 }
 
+/* Two nodes create an account for one key: each looked the key up and
+ * found none; the second one's put (queued, unanswered) fails its
+ * commit, and its retry finds the key taken. The same for a nonce spent
+ * with store_nonce_start on both. */
+static void
+test_pg_key_race(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*b;
+	unsigned char	 n[NONCE_RAW_LEN];
+	char		 id[ID_LEN + 1];
+
+	b = store_open(pg_uri, 0);
+	assert_non_null(b);
+	begin(f->st);
+	begin(b);
+	assert_int_equal(store_key_get(f->st, "thumb-race", id),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_key_get(b, "thumb-race", id), STORE_NOTFOUND);
+	assert_int_equal(store_key_put(f->st, "thumb-race",
+	    "acct00000000000a"), STORE_OK);
+	assert_int_equal(store_commit(f->st, 1), STORE_OK);
+	if (store_key_put(b, "thumb-race", "acct00000000000b") == STORE_OK)
+		assert_int_equal(store_commit(b, 1), STORE_ERR);
+	else
+		store_abort(b);
+	assert_true(store_retry(b));
+	begin(b);
+	assert_int_equal(store_key_get(b, "thumb-race", id), STORE_OK);
+	assert_string_equal(id, "acct00000000000a");
+	commit(b);
+
+	memset(n, 9, sizeof(n));
+	begin(f->st);
+	begin(b);
+	assert_int_equal(store_nonce_start(f->st, n, sizeof(n), NOW + 60),
+	    STORE_OK);
+	assert_int_equal(store_nonce_end(f->st, 1), STORE_OK);
+	assert_int_equal(store_commit(f->st, 1), STORE_OK);
+	assert_int_equal(store_nonce_start(b, n, sizeof(n), NOW + 60),
+	    STORE_OK);
+	if (store_nonce_end(b, 1) != STORE_EXISTS) {
+		assert_true(store_retry(b));
+		store_abort(b);
+		begin(b);
+		assert_int_equal(store_nonce_start(b, n, sizeof(n), NOW + 60),
+		    STORE_OK);
+		assert_int_equal(store_nonce_end(b, 1), STORE_EXISTS);
+	}
+	store_abort(b);
+	store_close(b);
+}
+
 /* Two senders take from the outbox index at once: SKIP LOCKED hands
  * each message to one of them. */
 static void
@@ -611,6 +664,9 @@ main(void)
 		P(test_nested_undo),
 		P(test_due_peek),
 		P(test_window),
+		P(test_nonce_start),
+		P(test_window_prefetch),
+		P(test_blind_writes),
 		P(test_orders_paging),
 		P(test_orders_same_second),
 		P(test_counters),
@@ -619,6 +675,7 @@ main(void)
 		P(test_stats),
 		P(test_pg_race),
 		P(test_pg_nonce_race),
+		P(test_pg_key_race),
 		P(test_pg_due_skip),
 		P(test_pg_copy),
 		P(test_replace),
