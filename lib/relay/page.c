@@ -71,6 +71,8 @@ static const struct {
 	[MSG_METHOD] = { 1, U_NONE, "This page cannot be used that way." },
 	[MSG_NO_CHAIN] = { 1, U_NONE, "There is no certificate to download "
 	    "yet." },
+	[MSG_UNAVAILABLE] = { 1, U_NONE, "This service is unavailable for a "
+	    "moment. Please try again in a minute." },
 };
 
 /* The sentence of m with its number in place of {n}. */
@@ -240,7 +242,7 @@ page_answer(struct rctx *c)
 }
 
 /* The message of a problem serve() found (the path, the method, the
- * body) or of a failure. */
+ * body, the store out of reach: 503 with Retry-After) or of a failure. */
 static enum msg
 page_prob_msg(enum prob p)
 {
@@ -253,6 +255,8 @@ page_prob_msg(enum prob p)
 	case PROB_TOO_LARGE:
 	case PROB_MEDIA_TYPE:
 		return MSG_FORM;
+	case PROB_UNAVAILABLE:
+		return MSG_UNAVAILABLE;
 	default:
 		return MSG_SERVER;
 	}

@@ -42,6 +42,7 @@ enum msg {
 	MSG_NOT_FOUND,
 	MSG_METHOD,
 	MSG_NO_CHAIN,
+	MSG_UNAVAILABLE,
 	MSG__MAX
 };
 
