@@ -5,7 +5,14 @@
  *
  *   load -D directory-url -C cafile -w nonce|account|order|enroll
  *        [-c workers] [-d seconds] [-n max-per-worker] [-i tn|dns]
- *        [-s sms.log]
+ *        [-s sms.log] [-N node-url[,node-url...]]
+ *
+ * -N (repeatable, or a comma list): the web nodes of one service (each
+ * its own origin, the same store and base URL). Each request goes to the
+ * next node, as behind a round-robin balancer: the URLs signed and
+ * followed stay the service's own, only the origin a request is sent to
+ * changes (a nonce from one node used at the next, an order made at one
+ * node finalized at another).
  */
 #include <sys/resource.h>
 
@@ -25,6 +32,9 @@
 #include "sign.h"
 #include "tnauthlist.h"
 
+#define NODES_MAX	8
+#define URL_LEN		1024
+
 enum work { W_NONCE, W_ACCOUNT, W_ORDER, W_ENROLL, W__MAX };
 static const char *const works[W__MAX] = { "nonce", "account", "order",
 	"enroll" };
@@ -33,6 +43,8 @@ struct opts {
 	const char	*dir, *ca, *smslog, *url;
 	enum work	 work;
 	int		 workers, seconds, max, dns;
+	const char	*nodes[NODES_MAX];	/* origins, no trailing '/' */
+	int		 nnodes;
 };
 
 struct reply {
@@ -60,6 +72,7 @@ struct worker {
 	long		 done, errors;
 	long		 smsoff;
 	int		 id;
+	unsigned	 next;		/* the node of the next request */
 };
 
 static char	 u_nonce[512], u_account[512], u_order[512];
@@ -121,13 +134,32 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-/* One HTTP exchange on the worker's connection. */
+/* The URL a request is sent to: url itself, or with several nodes url
+ * with the origin of the worker's next node in place of its own. */
+static const char *
+node_url(struct worker *w, const char *url, char *out, size_t outsz)
+{
+	const char	*node, *path;
+
+	if (w->o->nnodes == 0 || (path = strstr(url, "://")) == NULL)
+		return url;
+	node = w->o->nodes[w->next++ % (unsigned)w->o->nnodes];
+	if ((path = strchr(path + 3, '/')) == NULL)
+		path = "";
+	if (snprintf(out, outsz, "%s%s", node, path) >= (int)outsz)
+		return url;
+	return out;
+}
+
+/* One HTTP exchange on the worker's connection (one per node, kept). */
 static int
 http(struct worker *w, const char *method, const char *url,
     const char *body, struct reply *r)
 {
+	char	 to[URL_LEN];
+
 	memset(r, 0, sizeof(*r));
-	curl_easy_setopt(w->c, CURLOPT_URL, url);
+	curl_easy_setopt(w->c, CURLOPT_URL, node_url(w, url, to, sizeof(to)));
 	curl_easy_setopt(w->c, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(w->c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ?
 	    1L : 0L);
@@ -404,6 +436,8 @@ conn_init(struct worker *w)
 	curl_easy_setopt(w->c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(w->c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(w->c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(w->c, CURLOPT_MAXCONNECTS, (long)NODES_MAX);
+	w->next = (unsigned)w->id;	/* the workers start at different nodes */
 	w->hdr = curl_slist_append(NULL, "Content-Type: application/jose+json");
 }
 
@@ -512,8 +546,27 @@ usage(void)
 {
 	fprintf(stderr, "usage: load -D directory-url -C cafile -w "
 	    "nonce|account|order|enroll [-c workers] [-d seconds] "
-	    "[-n max] [-i tn|dns] [-s sms.log] [-u head-url]\n");
+	    "[-n max] [-i tn|dns] [-s sms.log] [-u head-url] "
+	    "[-N node-url[,node-url...]]\n");
 	exit(2);
+}
+
+/* -N: one origin or a comma list of them, added to the nodes. */
+static void
+nodes_add(struct opts *o, char *list)
+{
+	char	*n, *save = NULL;
+	size_t	 len;
+
+	for (n = strtok_r(list, ",", &save); n != NULL;
+	    n = strtok_r(NULL, ",", &save)) {
+		if (o->nnodes == NODES_MAX || strstr(n, "://") == NULL)
+			usage();
+		len = strlen(n);
+		while (len > 0 && n[len - 1] == '/')
+			n[--len] = '\0';
+		o->nodes[o->nnodes++] = n;
+	}
 }
 
 static void
@@ -521,7 +574,7 @@ options(int argc, char **argv, struct opts *o)
 {
 	int	 ch, i;
 
-	while ((ch = getopt(argc, argv, "D:C:w:c:d:n:i:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:C:w:c:d:n:i:s:u:N:")) != -1) {
 		switch (ch) {
 		case 'D': o->dir = optarg; break;
 		case 'C': o->ca = optarg; break;
@@ -531,6 +584,7 @@ options(int argc, char **argv, struct opts *o)
 		case 'i': o->dns = strcmp(optarg, "dns") == 0; break;
 		case 's': o->smslog = optarg; break;
 		case 'u': o->url = optarg; break;
+		case 'N': nodes_add(o, optarg); break;
 		case 'w':
 			for (i = 0; i < W__MAX; i++)
 				if (strcmp(optarg, works[i]) == 0)
@@ -551,7 +605,8 @@ options(int argc, char **argv, struct opts *o)
 int
 main(int argc, char *argv[])
 {
-	struct opts	 o = { NULL, NULL, NULL, NULL, W_NONCE, 8, 10, 20000, 0 };
+	struct opts	 o = { NULL, NULL, NULL, NULL, W_NONCE, 8, 10, 20000, 0,
+	    { NULL }, 0 };
 	struct worker	*ws;
 	pthread_t	*th;
 	double		 t0, c0;

@@ -25,6 +25,12 @@ OUT=${BENCH_OUT:-$top/bench/last.txt}
 # in a private folder, a Unix socket, stopped at the end), its CPU per
 # request counted beside the programs'.
 STORE=${STORE:-bdb}
+# With STORE=pg, the enrolment workload again on 1, 2 and 3 web nodes of
+# one service (each its own lighttpd, port and run folder; one database):
+# BENCH_NODES lists the node counts ("" or 0: none).
+NODES=
+[ "$STORE" = pg ] && NODES=${BENCH_NODES-1 2 3}
+[ "$NODES" = 0 ] && NODES=
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$LOAD" ] && [ -x "$NOTHING" ] && [ -x "$VERIFY" ] || die "build first: make bench"
@@ -40,7 +46,13 @@ cpu_of() {
 	echo "$total"
 }
 
-server_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+# Each server of a space-separated list and its children.
+server_pids() {
+	local p
+	for p in $1; do
+		echo "$p $(pgrep -P "$p" | tr '\n' ' ')"
+	done | tr '\n' ' '
+}
 
 # RSS PSS USS (KiB) of one process.
 mem_of() {
@@ -145,8 +157,11 @@ pebble_stop() {
 }
 
 pg_own=
+node_pids=
 cleanup() {
+	local p
 	pebble_stop
+	for p in $node_pids; do idp_node_stop "$p"; done
 	idp_cleanup
 	[ -n "$pg_own" ] && { pg_stop; rm -rf "$pg_own"; }
 }
@@ -214,6 +229,29 @@ R[order]=$(measure order "$IDP_LIGHTTPD_PID" -w order -C "$IDP_TLS_CA" -D "$IDP_
 sampler=$!
 R[enroll]=$(measure enroll "$IDP_LIGHTTPD_PID" -w enroll -n 4000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG")
 wait "$sampler"
+
+# Enrolments on 1, 2 and 3 nodes: the client sends each request of an
+# enrolment to the next node; server CPU counts every node's lighttpd and
+# programs, PostgreSQL's beside it.
+origin=${IDP_DIRECTORY_URL%/"${IDP_DIRECTORY_URL#https://*/}"}
+origins=$origin
+servers=$IDP_LIGHTTPD_PID
+have=1
+for k in $NODES; do
+	while [ "$have" -lt "$k" ]; do
+		have=$((have + 1))
+		idp_node_start "n$have" || die "node $have did not start"
+		node_pids="$node_pids $IDP_NODE_PID"
+		servers="$servers $IDP_NODE_PID"
+		origins="$origins,https://localhost:$IDP_NODE_PORT"
+	done
+	sleep 1
+	R[nodes_$k]=$(measure "enroll, $k node(s)" "$servers" -w enroll -n 4000 \
+	    -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG" \
+	    -N "$(echo "$origins" | cut -d, -f1-"$k")")
+done
+for p in $node_pids; do idp_node_stop "$p"; done
+node_pids=
 idp_stop
 
 for w in nonce account order; do
@@ -259,7 +297,8 @@ split_table() {
 # (make bench-smoke checks that it still runs, never its speed).
 check_ran() {
 	local w bad=0
-	for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+	for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order \
+	    $(for k in $NODES; do echo "nodes_$k"; done); do
 		[ "${BENCH_PEBBLE:-1}" = 0 ] && [ "${w#pebble_}" != "$w" ] && continue
 		set -- ${R[$w]}
 		if [ -z "${1:-}" ] || ! awk -v r="$1" 'BEGIN {exit !(r > 0)}' ||
@@ -301,6 +340,16 @@ if [ "$STORE" = pg ]; then
 	for w in nonce account order enroll; do
 		set -- ${R[$w]}
 		printf '%-16s %12s\n' "$w" "${7:--}"
+	done
+fi
+if [ -n "$NODES" ]; then
+	echo
+	echo "## enrolments on several web nodes (one PostgreSQL; each request of an enrolment to the next node; median of $RUNS)"
+	echo "(server CPU per enrolment in ms: programs = every node's lighttpd and FastCGI programs; postgres = its backends)"
+	printf '%-6s %12s %8s %8s %14s %14s %8s\n' nodes "enrol/s" p50_ms p99_ms programs_ms postgres_ms errors
+	for k in $NODES; do
+		set -- ${R[nodes_$k]}
+		printf '%-6s %12s %8s %8s %14s %14s %8s\n' "$k" "$1" "$2" "$3" "$4" "${7:--}" "$6"
 	done
 fi
 echo

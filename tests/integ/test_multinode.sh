@@ -50,22 +50,10 @@ db=$(idp_pg_db)
 # Nodes B and C: same environment, their own port and run folder.
 ports=$IDP_PORT
 for node in b c; do
-	port=$(idp_free_port) || bail "no port"
-	run=$IDP_ROOT/run-$node
-	mkdir -p "$run/www"
-	IDP_PORT=$port IDP_RUN=$run IDP_CONF=$run/lighttpd.conf idp_render ||
-	    bail "render $node"
-	lighttpd -D -f "$run/lighttpd.conf" > "$run/out" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$node=$!"
-	ports="$ports $port"
-done
-for p in $ports; do
-	for _ in $(seq 1 100); do
-		curl -fsS -o /dev/null --noproxy "*" --cacert "$IDP_TLS_CA" \
-		    --max-time 2 "https://localhost:$p/acme/directory" && break
-		sleep 0.1
-	done
+	idp_node_start "$node" || bail "node $node does not start"
+	pids="$pids $IDP_NODE_PID"
+	eval "pid_$node=$IDP_NODE_PID"
+	ports="$ports $IDP_NODE_PORT"
 done
 pass "three nodes on ports $ports"
 
