@@ -29,8 +29,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in $pids; do
-		pkill -KILL -P "$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		idp_node_stop "$p"
 	done
 	idp_stop
 	[ -n "$own" ] && { pg_stop; rm -rf "$own"; }
@@ -127,7 +126,9 @@ PY
 
 out=$(enrol "three nodes" 2>&1)
 ok $? "an enrolment spread over A, B and C (nonce from one node used at the next)" "$out"
-# Node B dies with its programs.
+# Node B dies with its programs (lighttpd stopped first: between the
+# programs' death and its own it would start new ones, left behind).
+kill -STOP "$pid_b"
 pkill -KILL -P "$pid_b" 2>/dev/null
 kill -KILL "$pid_b"
 wait "$pid_b" 2>/dev/null
