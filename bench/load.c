@@ -34,6 +34,7 @@
 
 #define NODES_MAX	8
 #define URL_LEN		1024
+#define FAIL_NOTES	3	/* failures told on stderr, per worker */
 
 enum work { W_NONCE, W_ACCOUNT, W_ORDER, W_ENROLL, W__MAX };
 static const char *const works[W__MAX] = { "nonce", "account", "order",
@@ -70,6 +71,7 @@ struct worker {
 	int		 nkeys;
 	double		*lat;		/* ms per request (enroll: per flow) */
 	long		 done, errors;
+	long		 busy;		/* errors that were 503 (Retry-After) */
 	long		 smsoff;
 	int		 id;
 	unsigned	 next;		/* the node of the next request */
@@ -177,6 +179,13 @@ http(struct worker *w, const char *method, const char *url,
 	return 0;
 }
 
+static void
+reply_free(struct reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
 /* A signed POST; the reply's nonce feeds the next one. */
 static int
 post(struct worker *w, struct signer *k, const char *kid, const char *url,
@@ -186,7 +195,7 @@ post(struct worker *w, struct signer *k, const char *kid, const char *url,
 	int	 rc;
 
 	if (w->nonce[0] == '\0' && (http(w, "HEAD", u_nonce, NULL, r) == -1 ||
-	    (free(r->body), w->nonce[0] == '\0')))
+	    (reply_free(r), w->nonce[0] == '\0')))
 		return -1;
 	if ((jws = signer_jws(k, url, w->nonce, kid, payload)) == NULL)
 		return -1;
@@ -194,13 +203,6 @@ post(struct worker *w, struct signer *k, const char *kid, const char *url,
 	rc = http(w, "POST", url, jws, r);
 	free(jws);
 	return rc;
-}
-
-static void
-reply_free(struct reply *r)
-{
-	free(r->body);
-	r->body = NULL;
 }
 
 /* The string member of the JSON reply body, copied. */
@@ -338,6 +340,23 @@ authz_of(const struct reply *r, char *url, size_t sz)
 	return rc;
 }
 
+/* The first failures of a worker, on stderr: where, and the answer
+ * (status 0: none, or a transport failure). */
+static void
+fail_note(struct worker *w, const char *at, const struct reply *r)
+{
+	size_t	 n;
+
+	if (r->status == 503)
+		w->busy++;
+	if (w->errors >= FAIL_NOTES)
+		return;
+	n = r->body != NULL ? strcspn(r->body, "\r\n") : 0;
+	fprintf(stderr, "load: worker %d: %s failed: HTTP %ld %.*s\n", w->id,
+	    at, r->status, (int)(n < 200 ? n : 200),
+	    r->body != NULL ? r->body : "");
+}
+
 /* The whole enrolment of one number: seven requests. */
 static int
 one_enroll(struct worker *w, int i)
@@ -346,37 +365,47 @@ one_enroll(struct worker *w, int i)
 	char		 fin[512], az[512], ch[512], tok[64], code[7], pl[256];
 	char		 ka[128], d[44], csr[CSR_DER_MAX * 2 + 16], cert[512];
 	unsigned char	 h[32];
-	const char	*tn = w->tns[i];
+	const char	*tn = w->tns[i], *at = "new-order";
 	int		 ok = 0;
 
+	memset(&r, 0, sizeof(r));
 	if (one_order(w, tn, &r) == -1 || member(&r, "finalize", fin,
 	    sizeof(fin)) == -1 || authz_of(&r, az, sizeof(az)) == -1)
 		goto out;
 	reply_free(&r);
+	at = "authorization";
 	if (post(w, w->key, w->kid, az, "", &r) == -1 || r.status != 200 ||
 	    chall_of(&r, ch, sizeof(ch), tok, sizeof(tok)) == -1)
 		goto out;
 	reply_free(&r);
-	if (post(w, w->key, w->kid, ch, "{}", &r) == -1 || r.status != 200 ||
-	    sms_code(w, tn, code) == -1)
+	at = "challenge (the SMS)";
+	if (post(w, w->key, w->kid, ch, "{}", &r) == -1 || r.status != 200)
+		goto out;
+	at = "the code in the SMS log";
+	if (sms_code(w, tn, code) == -1)
 		goto out;
 	reply_free(&r);
 	snprintf(ka, sizeof(ka), "%s%s.%s", code, tok, signer_thumb(w->key));
 	crypt_sha256(ka, strlen(ka), h);
 	b64url_encode(h, sizeof(h), d, sizeof(d));
 	snprintf(pl, sizeof(pl), "{\"keyAuthorization\":\"%s\"}", d);
+	at = "challenge (the code)";
 	if (post(w, w->key, w->kid, ch, pl, &r) == -1 || r.status != 200)
 		goto out;
 	reply_free(&r);
 	memcpy(csr, "{\"csr\":\"", 8);
 	b64url_encode(w->csrs[i], w->csrlens[i], csr + 8, sizeof(csr) - 10);
 	strcat(csr, "\"}");
+	at = "finalize";
 	if (post(w, w->key, w->kid, fin, csr, &r) == -1 || r.status != 200 ||
 	    member(&r, "certificate", cert, sizeof(cert)) == -1)
 		goto out;
 	reply_free(&r);
+	at = "certificate";
 	ok = post(w, w->key, w->kid, cert, "", &r) == 0 && r.status == 200;
 out:
+	if (!ok)
+		fail_note(w, at, &r);
 	reply_free(&r);
 	return ok ? 0 : -1;
 }
@@ -389,6 +418,7 @@ step(struct worker *w, long i)
 	char		 tn[TN_MAX + 1];
 	int		 ok;
 
+	memset(&r, 0, sizeof(r));
 	switch (w->o->work) {
 	case W_NONCE:
 		ok = http(w, "HEAD", u_nonce, NULL, &r) == 0 &&
@@ -406,6 +436,8 @@ step(struct worker *w, long i)
 	default:
 		return one_enroll(w, (int)i);
 	}
+	if (!ok)
+		fail_note(w, works[w->o->work], &r);
 	reply_free(&r);
 	return ok ? 0 : -1;
 }
@@ -519,12 +551,13 @@ static void
 report(const struct opts *o, struct worker *ws, double wall, double cpu)
 {
 	double	*all;
-	long	 n = 0, errs = 0, k = 0;
+	long	 n = 0, errs = 0, busy = 0, k = 0;
 	int	 i;
 
 	for (i = 0; i < o->workers; i++) {
 		n += ws[i].done;
 		errs += ws[i].errors;
+		busy += ws[i].busy;
 	}
 	if ((all = calloc((size_t)n + 1, sizeof(double))) == NULL)
 		err(1, "calloc");
@@ -534,10 +567,10 @@ report(const struct opts *o, struct worker *ws, double wall, double cpu)
 	}
 	qsort(all, (size_t)n, sizeof(double), cmp);
 	printf("workload=%s requests=%ld errors=%ld seconds=%.2f rate=%.1f "
-	    "p50_ms=%.2f p99_ms=%.2f client_cpu_s_per_1k=%.3f\n",
+	    "p50_ms=%.2f p99_ms=%.2f client_cpu_s_per_1k=%.3f busy=%ld\n",
 	    works[o->work], n, errs, wall, n / wall,
 	    n ? all[n / 2] : 0, n ? all[(long)(n * 0.99)] : 0,
-	    n ? cpu / n * 1000 : 0);
+	    n ? cpu / n * 1000 : 0, busy);
 	free(all);
 }
 
