@@ -5,7 +5,14 @@
  *
  *   load -D directory-url -C cafile -w nonce|account|order|enroll
  *        [-c workers] [-d seconds] [-n max-per-worker] [-i tn|dns]
- *        [-s sms.log]
+ *        [-s sms.log] [-N node-url[,node-url...]]
+ *
+ * -N (repeatable, or a comma list): the web nodes of one service (each
+ * its own origin, the same store and base URL). Each request goes to the
+ * next node, as behind a round-robin balancer: the URLs signed and
+ * followed stay the service's own, only the origin a request is sent to
+ * changes (a nonce from one node used at the next, an order made at one
+ * node finalized at another).
  */
 #include <sys/resource.h>
 
@@ -25,6 +32,10 @@
 #include "sign.h"
 #include "tnauthlist.h"
 
+#define NODES_MAX	8
+#define URL_LEN		1024
+#define FAIL_NOTES	3	/* failures told on stderr, per worker */
+
 enum work { W_NONCE, W_ACCOUNT, W_ORDER, W_ENROLL, W__MAX };
 static const char *const works[W__MAX] = { "nonce", "account", "order",
 	"enroll" };
@@ -33,6 +44,8 @@ struct opts {
 	const char	*dir, *ca, *smslog, *url;
 	enum work	 work;
 	int		 workers, seconds, max, dns;
+	const char	*nodes[NODES_MAX];	/* origins, no trailing '/' */
+	int		 nnodes;
 };
 
 struct reply {
@@ -58,8 +71,10 @@ struct worker {
 	int		 nkeys;
 	double		*lat;		/* ms per request (enroll: per flow) */
 	long		 done, errors;
+	long		 busy;		/* errors that were 503 (Retry-After) */
 	long		 smsoff;
 	int		 id;
+	unsigned	 next;		/* the node of the next request */
 };
 
 static char	 u_nonce[512], u_account[512], u_order[512];
@@ -121,13 +136,32 @@ on_header(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-/* One HTTP exchange on the worker's connection. */
+/* The URL a request is sent to: url itself, or with several nodes url
+ * with the origin of the worker's next node in place of its own. */
+static const char *
+node_url(struct worker *w, const char *url, char *out, size_t outsz)
+{
+	const char	*node, *path;
+
+	if (w->o->nnodes == 0 || (path = strstr(url, "://")) == NULL)
+		return url;
+	node = w->o->nodes[w->next++ % (unsigned)w->o->nnodes];
+	if ((path = strchr(path + 3, '/')) == NULL)
+		path = "";
+	if (snprintf(out, outsz, "%s%s", node, path) >= (int)outsz)
+		return url;
+	return out;
+}
+
+/* One HTTP exchange on the worker's connection (one per node, kept). */
 static int
 http(struct worker *w, const char *method, const char *url,
     const char *body, struct reply *r)
 {
+	char	 to[URL_LEN];
+
 	memset(r, 0, sizeof(*r));
-	curl_easy_setopt(w->c, CURLOPT_URL, url);
+	curl_easy_setopt(w->c, CURLOPT_URL, node_url(w, url, to, sizeof(to)));
 	curl_easy_setopt(w->c, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(w->c, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ?
 	    1L : 0L);
@@ -145,6 +179,13 @@ http(struct worker *w, const char *method, const char *url,
 	return 0;
 }
 
+static void
+reply_free(struct reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
 /* A signed POST; the reply's nonce feeds the next one. */
 static int
 post(struct worker *w, struct signer *k, const char *kid, const char *url,
@@ -154,7 +195,7 @@ post(struct worker *w, struct signer *k, const char *kid, const char *url,
 	int	 rc;
 
 	if (w->nonce[0] == '\0' && (http(w, "HEAD", u_nonce, NULL, r) == -1 ||
-	    (free(r->body), w->nonce[0] == '\0')))
+	    (reply_free(r), w->nonce[0] == '\0')))
 		return -1;
 	if ((jws = signer_jws(k, url, w->nonce, kid, payload)) == NULL)
 		return -1;
@@ -162,13 +203,6 @@ post(struct worker *w, struct signer *k, const char *kid, const char *url,
 	rc = http(w, "POST", url, jws, r);
 	free(jws);
 	return rc;
-}
-
-static void
-reply_free(struct reply *r)
-{
-	free(r->body);
-	r->body = NULL;
 }
 
 /* The string member of the JSON reply body, copied. */
@@ -306,6 +340,23 @@ authz_of(const struct reply *r, char *url, size_t sz)
 	return rc;
 }
 
+/* The first failures of a worker, on stderr: where, and the answer
+ * (status 0: none, or a transport failure). */
+static void
+fail_note(struct worker *w, const char *at, const struct reply *r)
+{
+	size_t	 n;
+
+	if (r->status == 503)
+		w->busy++;
+	if (w->errors >= FAIL_NOTES)
+		return;
+	n = r->body != NULL ? strcspn(r->body, "\r\n") : 0;
+	fprintf(stderr, "load: worker %d: %s failed: HTTP %ld %.*s\n", w->id,
+	    at, r->status, (int)(n < 200 ? n : 200),
+	    r->body != NULL ? r->body : "");
+}
+
 /* The whole enrolment of one number: seven requests. */
 static int
 one_enroll(struct worker *w, int i)
@@ -314,37 +365,47 @@ one_enroll(struct worker *w, int i)
 	char		 fin[512], az[512], ch[512], tok[64], code[7], pl[256];
 	char		 ka[128], d[44], csr[CSR_DER_MAX * 2 + 16], cert[512];
 	unsigned char	 h[32];
-	const char	*tn = w->tns[i];
+	const char	*tn = w->tns[i], *at = "new-order";
 	int		 ok = 0;
 
+	memset(&r, 0, sizeof(r));
 	if (one_order(w, tn, &r) == -1 || member(&r, "finalize", fin,
 	    sizeof(fin)) == -1 || authz_of(&r, az, sizeof(az)) == -1)
 		goto out;
 	reply_free(&r);
+	at = "authorization";
 	if (post(w, w->key, w->kid, az, "", &r) == -1 || r.status != 200 ||
 	    chall_of(&r, ch, sizeof(ch), tok, sizeof(tok)) == -1)
 		goto out;
 	reply_free(&r);
-	if (post(w, w->key, w->kid, ch, "{}", &r) == -1 || r.status != 200 ||
-	    sms_code(w, tn, code) == -1)
+	at = "challenge (the SMS)";
+	if (post(w, w->key, w->kid, ch, "{}", &r) == -1 || r.status != 200)
+		goto out;
+	at = "the code in the SMS log";
+	if (sms_code(w, tn, code) == -1)
 		goto out;
 	reply_free(&r);
 	snprintf(ka, sizeof(ka), "%s%s.%s", code, tok, signer_thumb(w->key));
 	crypt_sha256(ka, strlen(ka), h);
 	b64url_encode(h, sizeof(h), d, sizeof(d));
 	snprintf(pl, sizeof(pl), "{\"keyAuthorization\":\"%s\"}", d);
+	at = "challenge (the code)";
 	if (post(w, w->key, w->kid, ch, pl, &r) == -1 || r.status != 200)
 		goto out;
 	reply_free(&r);
 	memcpy(csr, "{\"csr\":\"", 8);
 	b64url_encode(w->csrs[i], w->csrlens[i], csr + 8, sizeof(csr) - 10);
 	strcat(csr, "\"}");
+	at = "finalize";
 	if (post(w, w->key, w->kid, fin, csr, &r) == -1 || r.status != 200 ||
 	    member(&r, "certificate", cert, sizeof(cert)) == -1)
 		goto out;
 	reply_free(&r);
+	at = "certificate";
 	ok = post(w, w->key, w->kid, cert, "", &r) == 0 && r.status == 200;
 out:
+	if (!ok)
+		fail_note(w, at, &r);
 	reply_free(&r);
 	return ok ? 0 : -1;
 }
@@ -357,6 +418,7 @@ step(struct worker *w, long i)
 	char		 tn[TN_MAX + 1];
 	int		 ok;
 
+	memset(&r, 0, sizeof(r));
 	switch (w->o->work) {
 	case W_NONCE:
 		ok = http(w, "HEAD", u_nonce, NULL, &r) == 0 &&
@@ -374,6 +436,8 @@ step(struct worker *w, long i)
 	default:
 		return one_enroll(w, (int)i);
 	}
+	if (!ok)
+		fail_note(w, works[w->o->work], &r);
 	reply_free(&r);
 	return ok ? 0 : -1;
 }
@@ -404,6 +468,8 @@ conn_init(struct worker *w)
 	curl_easy_setopt(w->c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(w->c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(w->c, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(w->c, CURLOPT_MAXCONNECTS, (long)NODES_MAX);
+	w->next = (unsigned)w->id;	/* the workers start at different nodes */
 	w->hdr = curl_slist_append(NULL, "Content-Type: application/jose+json");
 }
 
@@ -485,12 +551,13 @@ static void
 report(const struct opts *o, struct worker *ws, double wall, double cpu)
 {
 	double	*all;
-	long	 n = 0, errs = 0, k = 0;
+	long	 n = 0, errs = 0, busy = 0, k = 0;
 	int	 i;
 
 	for (i = 0; i < o->workers; i++) {
 		n += ws[i].done;
 		errs += ws[i].errors;
+		busy += ws[i].busy;
 	}
 	if ((all = calloc((size_t)n + 1, sizeof(double))) == NULL)
 		err(1, "calloc");
@@ -500,10 +567,10 @@ report(const struct opts *o, struct worker *ws, double wall, double cpu)
 	}
 	qsort(all, (size_t)n, sizeof(double), cmp);
 	printf("workload=%s requests=%ld errors=%ld seconds=%.2f rate=%.1f "
-	    "p50_ms=%.2f p99_ms=%.2f client_cpu_s_per_1k=%.3f\n",
+	    "p50_ms=%.2f p99_ms=%.2f client_cpu_s_per_1k=%.3f busy=%ld\n",
 	    works[o->work], n, errs, wall, n / wall,
 	    n ? all[n / 2] : 0, n ? all[(long)(n * 0.99)] : 0,
-	    n ? cpu / n * 1000 : 0);
+	    n ? cpu / n * 1000 : 0, busy);
 	free(all);
 }
 
@@ -512,8 +579,27 @@ usage(void)
 {
 	fprintf(stderr, "usage: load -D directory-url -C cafile -w "
 	    "nonce|account|order|enroll [-c workers] [-d seconds] "
-	    "[-n max] [-i tn|dns] [-s sms.log] [-u head-url]\n");
+	    "[-n max] [-i tn|dns] [-s sms.log] [-u head-url] "
+	    "[-N node-url[,node-url...]]\n");
 	exit(2);
+}
+
+/* -N: one origin or a comma list of them, added to the nodes. */
+static void
+nodes_add(struct opts *o, char *list)
+{
+	char	*n, *save = NULL;
+	size_t	 len;
+
+	for (n = strtok_r(list, ",", &save); n != NULL;
+	    n = strtok_r(NULL, ",", &save)) {
+		if (o->nnodes == NODES_MAX || strstr(n, "://") == NULL)
+			usage();
+		len = strlen(n);
+		while (len > 0 && n[len - 1] == '/')
+			n[--len] = '\0';
+		o->nodes[o->nnodes++] = n;
+	}
 }
 
 static void
@@ -521,7 +607,7 @@ options(int argc, char **argv, struct opts *o)
 {
 	int	 ch, i;
 
-	while ((ch = getopt(argc, argv, "D:C:w:c:d:n:i:s:u:")) != -1) {
+	while ((ch = getopt(argc, argv, "D:C:w:c:d:n:i:s:u:N:")) != -1) {
 		switch (ch) {
 		case 'D': o->dir = optarg; break;
 		case 'C': o->ca = optarg; break;
@@ -531,6 +617,7 @@ options(int argc, char **argv, struct opts *o)
 		case 'i': o->dns = strcmp(optarg, "dns") == 0; break;
 		case 's': o->smslog = optarg; break;
 		case 'u': o->url = optarg; break;
+		case 'N': nodes_add(o, optarg); break;
 		case 'w':
 			for (i = 0; i < W__MAX; i++)
 				if (strcmp(optarg, works[i]) == 0)
@@ -551,7 +638,8 @@ options(int argc, char **argv, struct opts *o)
 int
 main(int argc, char *argv[])
 {
-	struct opts	 o = { NULL, NULL, NULL, NULL, W_NONCE, 8, 10, 20000, 0 };
+	struct opts	 o = { NULL, NULL, NULL, NULL, W_NONCE, 8, 10, 20000, 0,
+	    { NULL }, 0 };
 	struct worker	*ws;
 	pthread_t	*th;
 	double		 t0, c0;

@@ -25,6 +25,12 @@ OUT=${BENCH_OUT:-$top/bench/last.txt}
 # in a private folder, a Unix socket, stopped at the end), its CPU per
 # request counted beside the programs'.
 STORE=${STORE:-bdb}
+# With STORE=pg, the enrolment workload again on 1, 2 and 3 web nodes of
+# one service (each its own lighttpd, port and run folder; one database):
+# BENCH_NODES lists the node counts ("" or 0: none).
+NODES=
+[ "$STORE" = pg ] && NODES=${BENCH_NODES-1 2 3}
+[ "$NODES" = 0 ] && NODES=
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$LOAD" ] && [ -x "$NOTHING" ] && [ -x "$VERIFY" ] || die "build first: make bench"
@@ -40,7 +46,13 @@ cpu_of() {
 	echo "$total"
 }
 
-server_pids() { echo "$1 $(pgrep -P "$1" | tr '\n' ' ')"; }
+# Each server of a space-separated list and its children.
+server_pids() {
+	local p
+	for p in $1; do
+		echo "$p $(pgrep -P "$p" | tr '\n' ' ')"
+	done | tr '\n' ' '
+}
 
 # RSS PSS USS (KiB) of one process.
 mem_of() {
@@ -62,11 +74,14 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 # on PostgreSQL, the database's).
 run_once() {
 	local spid=$1; shift
-	local c0 c1 p0=0 p1=0 line n
+	local c0 c1 p0=0 p1=0 line n out
 	c0=$(cpu_of $(server_pids "$spid"))
 	[ "$STORE" = pg ] && [ "$spid" != "${PEBBLE_PID:-}" ] &&
 	    p0=$(cpu_of $(server_pids "$PG_PID"))
-	line=$("$LOAD" -c "$WORKERS" -d "$SECONDS_RUN" "$@" 2>&1 | tail -1)
+	out=$("$LOAD" -c "$WORKERS" -d "$SECONDS_RUN" "$@" 2>&1)
+	line=$(tail -n 1 <<< "$out")
+	# What failed, when something did (the first few, as load tells them).
+	grep '^load: ' <<< "$out" | head -n 5 | sed 's/^/    /' >&2
 	c1=$(cpu_of $(server_pids "$spid"))
 	[ "$STORE" = pg ] && [ "$spid" != "${PEBBLE_PID:-}" ] &&
 	    p1=$(cpu_of $(server_pids "$PG_PID"))
@@ -77,7 +92,8 @@ run_once() {
 	    l, d / hz / n * 1000, pd / hz / n * 1000}'
 }
 
-# Median of RUNS runs for one server and workload: "rate p50 p99 scpu ccpu".
+# Median of RUNS runs for one server and workload: "rate p50 p99 scpu
+# ccpu errors dbcpu busy" (busy: the errors that were 503 answers).
 # A server pid of "pebble" starts a fresh Pebble for each run (its order
 # rate decays as orders pile up in its memory).
 measure() {
@@ -96,7 +112,7 @@ measure() {
 		echo "  $name run $i: $l" >&2
 		lines="$lines$l"$'\n'
 	done
-	for k in rate p50_ms p99_ms server_cpu_s_per_1k client_cpu_s_per_1k errors db_cpu_s_per_1k; do
+	for k in rate p50_ms p99_ms server_cpu_s_per_1k client_cpu_s_per_1k errors db_cpu_s_per_1k busy; do
 		printf '%s ' "$(grep -o "$k=[0-9.]*" <<< "$lines" | cut -d= -f2 | median)"
 	done
 	echo
@@ -145,8 +161,11 @@ pebble_stop() {
 }
 
 pg_own=
+node_pids=
 cleanup() {
+	local p
 	pebble_stop
+	for p in $node_pids; do idp_node_stop "$p"; done
 	idp_cleanup
 	[ -n "$pg_own" ] && { pg_stop; rm -rf "$pg_own"; }
 }
@@ -214,6 +233,29 @@ R[order]=$(measure order "$IDP_LIGHTTPD_PID" -w order -C "$IDP_TLS_CA" -D "$IDP_
 sampler=$!
 R[enroll]=$(measure enroll "$IDP_LIGHTTPD_PID" -w enroll -n 4000 -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG")
 wait "$sampler"
+
+# Enrolments on 1, 2 and 3 nodes: the client sends each request of an
+# enrolment to the next node; server CPU counts every node's lighttpd and
+# programs, PostgreSQL's beside it.
+origin=${IDP_DIRECTORY_URL%/"${IDP_DIRECTORY_URL#https://*/}"}
+origins=$origin
+servers=$IDP_LIGHTTPD_PID
+have=1
+for k in $NODES; do
+	while [ "$have" -lt "$k" ]; do
+		have=$((have + 1))
+		idp_node_start "n$have" || die "node $have did not start"
+		node_pids="$node_pids $IDP_NODE_PID"
+		servers="$servers $IDP_NODE_PID"
+		origins="$origins,https://localhost:$IDP_NODE_PORT"
+	done
+	sleep 1
+	R[nodes_$k]=$(measure "enroll, $k node(s)" "$servers" -w enroll -n 4000 \
+	    -C "$IDP_TLS_CA" -D "$IDP_DIRECTORY_URL" -s "$IDP_SMS_LOG" \
+	    -N "$(echo "$origins" | cut -d, -f1-"$k")")
+done
+for p in $node_pids; do idp_node_stop "$p"; done
+node_pids=
 idp_stop
 
 for w in nonce account order; do
@@ -255,16 +297,20 @@ split_table() {
 	done
 }
 
-# A run that served nothing, or answered with errors, fails the bench
-# (make bench-smoke checks that it still runs, never its speed).
+# A run that served nothing, or failed otherwise than by a 503 with
+# Retry-After, fails the bench (make bench-smoke checks that it still
+# runs, never its speed). A 503 is the service's answer to a request that
+# lost its race for a hot row after all its retries (a client waits and
+# sends it again): counted and shown, not a failure of the bench.
 check_ran() {
 	local w bad=0
-	for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order; do
+	for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order \
+	    $(for k in $NODES; do echo "nodes_$k"; done); do
 		[ "${BENCH_PEBBLE:-1}" = 0 ] && [ "${w#pebble_}" != "$w" ] && continue
 		set -- ${R[$w]}
 		if [ -z "${1:-}" ] || ! awk -v r="$1" 'BEGIN {exit !(r > 0)}' ||
-		    [ "${6:-1}" != 0 ]; then
-			echo "bench: workload $w: rate ${1:-none}, errors ${6:-?}" >&2
+		    [ "${6:-1}" != "${8:-0}" ]; then
+			echo "bench: workload $w: rate ${1:-none}, errors ${6:-?} (503: ${8:-?})" >&2
 			bad=1
 		fi
 	done
@@ -295,12 +341,30 @@ for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_o
 	printf '%-16s %10s %8s %8s %12s %12s %8s %10s %10s\n' "$w" "$1" "$2" "$3" "$4" "$5" "$6" "$pr" "$cr"
 done
 echo "(enroll counts whole enrolments: 7 requests each)"
+busy=
+for w in ceiling nonce account order enroll pebble_nonce pebble_account pebble_order \
+    $(for k in $NODES; do echo "nodes_$k"; done); do
+	[ -n "${R[$w]:-}" ] || continue
+	set -- ${R[$w]}
+	[ "${8:-0}" != 0 ] && busy="$busy $w ${8}"
+done
+[ -n "$busy" ] && echo "(errors that were 503 with Retry-After, a lost race after all retries:$busy)"
 if [ "$STORE" = pg ]; then
 	echo
 	echo "## PostgreSQL's CPU per 1k requests (s), beside the programs' (srv_cpu/1k)"
 	for w in nonce account order enroll; do
 		set -- ${R[$w]}
 		printf '%-16s %12s\n' "$w" "${7:--}"
+	done
+fi
+if [ -n "$NODES" ]; then
+	echo
+	echo "## enrolments on several web nodes (one PostgreSQL; each request of an enrolment to the next node; median of $RUNS)"
+	echo "(server CPU per enrolment in ms: programs = every node's lighttpd and FastCGI programs; postgres = its backends)"
+	printf '%-6s %12s %8s %8s %14s %14s %8s %8s\n' nodes "enrol/s" p50_ms p99_ms programs_ms postgres_ms errors "of_which_503"
+	for k in $NODES; do
+		set -- ${R[nodes_$k]}
+		printf '%-6s %12s %8s %8s %14s %14s %8s %8s\n' "$k" "$1" "$2" "$3" "$4" "${7:--}" "$6" "${8:-0}"
 	done
 fi
 echo

@@ -73,6 +73,8 @@ static const struct {
 	    "yet." },
 	[MSG_CLOSED] = { 1, U_NONE, "Numbers cannot be confirmed here at "
 	    "the moment. Please try again later." },
+	[MSG_UNAVAILABLE] = { 1, U_NONE, "This service is unavailable for a "
+	    "moment. Please try again in a minute." },
 };
 
 /* The sentence of m with its number in place of {n}. */
@@ -242,7 +244,7 @@ page_answer(struct rctx *c)
 }
 
 /* The message of a problem serve() found (the path, the method, the
- * body) or of a failure. */
+ * body, the store out of reach: 503 with Retry-After) or of a failure. */
 static enum msg
 page_prob_msg(enum prob p)
 {
@@ -255,6 +257,8 @@ page_prob_msg(enum prob p)
 	case PROB_TOO_LARGE:
 	case PROB_MEDIA_TYPE:
 		return MSG_FORM;
+	case PROB_UNAVAILABLE:
+		return MSG_UNAVAILABLE;
 	default:
 		return MSG_SERVER;
 	}

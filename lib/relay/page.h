@@ -43,6 +43,7 @@ enum msg {
 	MSG_METHOD,
 	MSG_NO_CHAIN,
 	MSG_CLOSED,		/* the server refuses the relay's account */
+	MSG_UNAVAILABLE,
 	MSG__MAX
 };
 

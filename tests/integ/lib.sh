@@ -5,6 +5,8 @@
 #   idp_start        lighttpd -D in the background; waits for the directory
 #   idp_stop         stops lighttpd by its pid, then anything it left
 #   idp_cleanup      idp_stop, and removes the temp root unless IDP_KEEP=1
+#   idp_node_start NAME  one more web node beside idp_start's (see there)
+#   idp_node_stop PID    stops such a node and its programs
 #
 # After idp_setup these are exported for the test programs:
 #   IDP_ROOT IDP_PORT IDP_RUN IDP_CONF IDP_DIRECTORY_URL IDP_TLS_CA
@@ -190,6 +192,56 @@ idp_start() {
 	}
 	idp_launch idp_lighttpd_run idp_ping idp_stop idp_repick \
 	    "$IDP_RUN/error.log" "$IDP_RUN/lighttpd.out"
+}
+
+# One more web node of the same service (several nodes on one machine):
+# its own lighttpd on its own free port with its own run folder
+# ($IDP_ROOT/run-NAME), the same data folder (secret, CA key, TLS
+# certificate), base URL and store as the node of idp_start. Waits for its
+# directory; sets IDP_NODE_PORT and IDP_NODE_PID (stop it by that pid with
+# idp_node_stop). Run it in the shell that stops it (not in $(...)).
+idp_node_start() {
+	IDP_NODE_RUN=$IDP_ROOT/run-$1
+	mkdir -p "$IDP_NODE_RUN/www" || return 1
+	IDP_NODE_PORT=$(idp_free_port) || return 1
+	idp_node_render || return 1
+	idp_launch idp_node_run idp_node_ping idp_node_kill idp_node_repick \
+	    "$IDP_NODE_RUN/error.log" "$IDP_NODE_RUN/lighttpd.out"
+}
+
+idp_node_render() {
+	IDP_PORT=$IDP_NODE_PORT IDP_RUN=$IDP_NODE_RUN \
+	    IDP_CONF=$IDP_NODE_RUN/lighttpd.conf idp_render
+}
+
+idp_node_run() {
+	lighttpd -D -f "$IDP_NODE_RUN/lighttpd.conf" \
+	    >> "$IDP_NODE_RUN/lighttpd.out" 2>&1 &
+	IDP_NODE_PID=$!
+	IDP_SERVER_PID=$!
+}
+
+idp_node_ping() {
+	curl -fsS -o /dev/null --noproxy "*" --max-time 2 \
+	    --cacert "$IDP_TLS_CA" \
+	    "https://localhost:$IDP_NODE_PORT/${IDP_DIRECTORY_URL#https://*/}" \
+	    2>/dev/null
+}
+
+idp_node_kill() { idp_node_stop "$IDP_NODE_PID"; }
+
+idp_node_repick() {
+	IDP_NODE_PORT=$(idp_free_port) || return 1
+	: > "$IDP_NODE_RUN/error.log"
+	idp_node_render
+}
+
+# Stop the node of lighttpd pid $1 and the programs it spawned.
+idp_node_stop() {
+	local keep=${IDP_LIGHTTPD_PID:-}
+	IDP_LIGHTTPD_PID=$1
+	idp_stop
+	IDP_LIGHTTPD_PID=$keep
 }
 
 # The FastCGI processes lighttpd spawned for one program.

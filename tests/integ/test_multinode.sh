@@ -29,8 +29,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in $pids; do
-		pkill -KILL -P "$p" 2>/dev/null
-		kill -KILL "$p" 2>/dev/null
+		idp_node_stop "$p"
 	done
 	idp_stop
 	[ -n "$own" ] && { pg_stop; rm -rf "$own"; }
@@ -50,22 +49,10 @@ db=$(idp_pg_db)
 # Nodes B and C: same environment, their own port and run folder.
 ports=$IDP_PORT
 for node in b c; do
-	port=$(idp_free_port) || bail "no port"
-	run=$IDP_ROOT/run-$node
-	mkdir -p "$run/www"
-	IDP_PORT=$port IDP_RUN=$run IDP_CONF=$run/lighttpd.conf idp_render ||
-	    bail "render $node"
-	lighttpd -D -f "$run/lighttpd.conf" > "$run/out" 2>&1 &
-	pids="$pids $!"
-	eval "pid_$node=$!"
-	ports="$ports $port"
-done
-for p in $ports; do
-	for _ in $(seq 1 100); do
-		curl -fsS -o /dev/null --noproxy "*" --cacert "$IDP_TLS_CA" \
-		    --max-time 2 "https://localhost:$p/acme/directory" && break
-		sleep 0.1
-	done
+	idp_node_start "$node" || bail "node $node does not start"
+	pids="$pids $IDP_NODE_PID"
+	eval "pid_$node=$IDP_NODE_PID"
+	ports="$ports $IDP_NODE_PORT"
 done
 pass "three nodes on ports $ports"
 
@@ -139,7 +126,9 @@ PY
 
 out=$(enrol "three nodes" 2>&1)
 ok $? "an enrolment spread over A, B and C (nonce from one node used at the next)" "$out"
-# Node B dies with its programs.
+# Node B dies with its programs (lighttpd stopped first: between the
+# programs' death and its own it would start new ones, left behind).
+kill -STOP "$pid_b"
 pkill -KILL -P "$pid_b" 2>/dev/null
 kill -KILL "$pid_b"
 wait "$pid_b" 2>/dev/null

@@ -3,7 +3,8 @@
 # the outage gets 503 with Retry-After and a problem document at once (no
 # hang), and the service is back, without a restart of ours, when the
 # database is (after a fast stop, and after an immediate-mode stop: a
-# crash as far as the database is concerned).
+# crash as far as the database is concerned). The relay's page likewise:
+# 503 with Retry-After (an HTML page saying so) at once, then back.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,8 +50,33 @@ print(r.status_code, r.headers.get("Retry-After", "-"),
 PY
 }
 
+# status, Retry-After, content type and seconds of the relay's page.
+relay_page() {
+	local w
+	w=$(curl -sS --noproxy '*' --max-time 20 --cacert "$IDP_TLS_CA" \
+	    -D "$work/relay.h" -o "$work/relay.b" \
+	    -w '%{http_code} %{time_total} %{content_type}' \
+	    "https://localhost:$IDP_PORT/relay" 2>&1)
+	set -- $w
+	echo "${1:-0} $(tr -d '\r' < "$work/relay.h" |
+	    sed -n 's/^[Rr]etry-[Aa]fter: *//p' | head -n 1 | grep . ||
+	    echo -) ${3%;} ${2:-99}"
+}
+out=$(relay_page 2>&1)
+ok "$([ "${out%% *}" = 200 ]; echo $?)" "the relay's page" "$out"
+
 for how in fast immediate; do
 	if [ $how = fast ]; then pg_stop; else pg_stop_immediate; fi
+	out=$(relay_page 2>&1)
+	set -- $out
+	ok "$([ "${1:-}" = 503 ] && [ "${2:-}" -gt 0 ] 2>/dev/null &&
+	    [ "${3:-}" = text/html ] &&
+	    awk -v t="${4:-99}" 'BEGIN { exit !(t < 5) }'; echo $?)" \
+	    "$how stop: the relay's page answers 503 with Retry-After, \
+an HTML page, at once" "$out"
+	ok "$(grep -q 'unavailable for a moment' "$work/relay.b"; echo $?)" \
+	    "$how stop: the page says the service is unavailable for a moment" \
+	    "$(sed -n '/<main>/,/<\/main>/p' "$work/relay.b")"
 	out=$(lookup 2>&1)
 	set -- $out
 	ok "$([ "${1:-}" = 503 ] && [ "${2:-}" -gt 0 ] 2>/dev/null &&
@@ -65,6 +91,9 @@ for how in fast immediate; do
 	set -- $out
 	ok "$([ "${1:-}" = 200 ]; echo $?)" \
 	    "$how stop: back once the database is, no restart of ours" "$out"
+	out=$(relay_page 2>&1)
+	ok "$([ "${out%% *}" = 200 ]; echo $?)" \
+	    "$how stop: the relay's page is back too" "$out"
 done
 out=$(py account-new "$work/b.key" 2>&1)
 ok "$(echo "$out" | grep -q '^201 '; echo $?)" "a new account afterwards" "$out"
