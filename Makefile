@@ -238,7 +238,7 @@ PG_INTEG = test_accounts.py test_enroll.py test_hostile.py \
 	   test_sms_delivery.sh test_admin.sh test_crash.sh test_relay.sh \
 	   test_store_pg.sh test_copy_store.sh test_pg_outage.sh \
 	   test_multinode.sh test_refused.py test_crowd.sh test_sms_crash.py \
-	   test_renewal.sh test_eab.sh test_relay_eab.sh
+	   test_renewal.sh test_eab.sh test_relay_eab.sh test_roundtrips.sh
 
 fuzz-replay:
 	$(MAKE) SAN=1 $(FUZZSRC:tests/fuzz/%.c=build-san/fuzz/%)

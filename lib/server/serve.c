@@ -402,9 +402,13 @@ serve_init(const struct program *prog)
 	if ((server.location = getenv("IDPROVER_LOCATION_HEADER")) == NULL ||
 	    server.location[0] == '\0')
 		server.location = "Location";
+	/* Opening may wait on the store as a request does (a mutex of a
+	 * process killed inside the environment): the same watchdog. */
+	watch_start(NULL);
 	server.st = prog->open != NULL ? prog->open(&server.cfg) :
 	    store_open(server.cfg.store[0] ? server.cfg.store :
 	    server.cfg.db_dir, 0);
+	watch_stop();
 	if (server.st == NULL)
 		return -1;
 	if (prog->init != NULL && prog->init(&server) == -1)
@@ -417,10 +421,8 @@ serve(const struct program *prog)
 {
 	struct req	 r;
 
-	if (serve_init(prog) == -1)
-		return 1;
 	if (sigaction(SIGALRM, &(struct sigaction){ .sa_handler = watch_tick,
-	    .sa_flags = SA_RESTART }, NULL) == -1)
+	    .sa_flags = SA_RESTART }, NULL) == -1 || serve_init(prog) == -1)
 		return 1;
 	while (fcgi_accept() == 0) {
 		watch_start(server.st);

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The PostgreSQL store's round trips per signed request (issue 14: at
+# The PostgreSQL store's round trips per signed request (the budget: at
 # most 4): the harness's server restarted with IDPROVER_STORE_TRACE=1,
 # test_enroll.py's enrolments, revocations and refusals run against it,
 # and the trace counted per program (roundtrips.py). A count, not a
