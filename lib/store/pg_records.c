@@ -242,6 +242,8 @@ pg_order_get(struct store *st, const char *id, struct order *o)
 		return pg_corrupt(st, r, __func__);
 	pg_seen_set(st, S_ORDER_GET, o->id, r_num(r, 0, 21));
 	pg_ahead_put(st, r, 0, PG_ORDER_NCOLS);
+	if (st->trace && !PQgetisnull(r, 0, PG_ORDER_NCOLS))
+		log_info("store: read ahead: proof");
 	PQclear(r);
 	return STORE_OK;
 }
