@@ -152,16 +152,10 @@ platform_bind(struct req *r, json_object *pl, char name[PLATFORM_NAME_MAX + 1])
 	return PROB_NONE;
 }
 
-/* The signer's platform, enabled: PROB_NONE and *has 0 without one. */
+/* The signer's platform as the store gave it (rc), enabled. */
 static enum prob
-platform_load(struct req *r, struct platform *p, int *has)
+platform_usable(struct req *r, const struct platform *p, int rc)
 {
-	int	 rc;
-
-	*has = r->acct.platform[0] != '\0';
-	if (!*has)
-		return PROB_NONE;
-	rc = store_platform_get(r->st, r->acct.platform, p);
 	if (rc == STORE_ERR)
 		return PROB_SERVER_INTERNAL;
 	if (rc == STORE_NOTFOUND || p->status != PLATFORM_ENABLED)
@@ -169,6 +163,17 @@ platform_load(struct req *r, struct platform *p, int *has)
 		    "account (%s) is disabled: it can no longer order",
 		    r->acct.platform);
 	return PROB_NONE;
+}
+
+/* The signer's platform, enabled: PROB_NONE and *has 0 without one. */
+static enum prob
+platform_load(struct req *r, struct platform *p, int *has)
+{
+	*has = r->acct.platform[0] != '\0';
+	if (!*has)
+		return PROB_NONE;
+	return platform_usable(r, p, store_platform_get(r->st,
+	    r->acct.platform, p));
 }
 
 enum prob
@@ -296,61 +301,36 @@ platform_guard(struct req *r, struct platform *p, const char *tn)
 	return PROB_NONE;
 }
 
+/* The signer's platform and how many are active, from one read of
+ * every platform with its activity window ("pa:"). */
 struct share {
-	struct req	*r;
 	const char	*self;
-	long		 active;
-	/* The other enabled platforms' "pa:" keys, to be read together. */
-	char		 keys[LIMIT_AHEAD_MAX][PLATFORM_NAME_MAX + 4];
-	int		 nkeys;
+	struct platform	*p;
+	int		 found;
+	long		 active;	/* in the last day, the signer's counted */
 };
 
 static int
-platform_active_one(void *arg, const struct platform *p)
+platform_share_one(void *arg, const struct platform *p, long events)
 {
 	struct share	*s = arg;
-	char		 k[64];
 
-	if (p->status != PLATFORM_ENABLED)
-		return 1;
-	if (strcmp(p->name, s->self) == 0)
-		s->active++;
-	else if (s->nkeys < LIMIT_AHEAD_MAX)
-		snprintf(s->keys[s->nkeys++], sizeof(s->keys[0]), "pa:%s",
-		    p->name);
-	else if (snprintf(k, sizeof(k), "pa:%s", p->name) > 0 &&
-	    limit_count(s->r, k, 86400) > 0)
+	if (strcmp(p->name, s->self) == 0) {
+		*s->p = *p;
+		s->found = 1;
+		if (p->status == PLATFORM_ENABLED)
+			s->active++;
+	} else if (p->status == PLATFORM_ENABLED && events > 0)
 		s->active++;
 	return 1;
 }
 
-/* The platforms active in the last day, the signer's counted. */
-static int
-platform_active(struct req *r, struct share *s)
-{
-	const char	*keys[LIMIT_AHEAD_MAX];
-	long		 windows[LIMIT_AHEAD_MAX];
-	int		 i;
-
-	if (store_platforms(r->st, platform_active_one, s) != STORE_OK)
-		return -1;
-	for (i = 0; i < s->nkeys; i++) {
-		keys[i] = s->keys[i];
-		windows[i] = 86400;
-	}
-	if (limit_prefetch(r, keys, windows, s->nkeys) == -1)
-		return -1;
-	for (i = 0; i < s->nkeys; i++)
-		if (limit_count(r, s->keys[i], 86400) > 0)
-			s->active++;
-	return 0;
-}
-
-/* The platform's budgets and its share of the global budget. */
+/* The platform's budgets and its share of the global budget among the
+ * active platforms. */
 static enum prob
-platform_budgets(struct req *r, const struct platform *p, int *under)
+platform_budgets(struct req *r, const struct platform *p, long active,
+    int *under)
 {
-	struct share	 s = { .r = r, .self = p->name };
 	char		 k[64], what[96];
 	long		 share;
 	enum prob	 pr;
@@ -361,13 +341,11 @@ platform_budgets(struct req *r, const struct platform *p, int *under)
 	    what)) != PROB_NONE) || (p->sms_day > 0 && (pr = limit_take(r, k,
 	    86400, p->sms_day, what)) != PROB_NONE))
 		return pr;
-	if (platform_active(r, &s) == -1)
-		return PROB_SERVER_INTERNAL;
-	share = r->cfg->limit_global_hour / (s.active > 0 ? s.active : 1);
+	share = r->cfg->limit_global_hour / (active > 0 ? active : 1);
 	if (share < 1)
 		share = 1;
 	snprintf(what, sizeof(what), "platform %s's share of the service's "
-	    "SMS (%ld platforms active)", p->name, s.active);
+	    "SMS (%ld platforms active)", p->name, active);
 	if ((pr = limit_take(r, k, 3600, share, what)) != PROB_NONE)
 		return pr;
 	/* Below its share: the share is the platform's own, whatever the
@@ -376,20 +354,29 @@ platform_budgets(struct req *r, const struct platform *p, int *under)
 	return PROB_NONE;
 }
 
+/* The platforms are read once, with their activity: the signer's own
+ * comes from that list (a platform past the first PLATFORMS_MAX is read
+ * by itself, and not counted active, as the list never showed it). */
 enum prob
 platform_sms_check(struct req *r, const char *tn, int *under,
     struct platform *p)
 {
+	struct share	 s = { r->acct.platform, p, 0, 0 };
 	enum prob	 pr;
-	int		 has;
+	int		 rc = STORE_OK;
 
 	*under = 0;
 	memset(p, 0, sizeof(*p));
-	if ((pr = platform_load(r, p, &has)) != PROB_NONE || !has)
+	if (r->acct.platform[0] == '\0')
+		return PROB_NONE;
+	if (limit_platforms(r, "pa:", 86400, platform_share_one, &s) == -1)
+		return PROB_SERVER_INTERNAL;
+	if (!s.found)
+		rc = store_platform_get(r->st, r->acct.platform, p);
+	if ((pr = platform_usable(r, p, rc)) != PROB_NONE ||
+	    (pr = platform_guard(r, p, tn)) != PROB_NONE)
 		return pr;
-	if ((pr = platform_guard(r, p, tn)) != PROB_NONE)
-		return pr;
-	return platform_budgets(r, p, under);
+	return platform_budgets(r, p, s.active, under);
 }
 
 int

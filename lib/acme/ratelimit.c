@@ -89,6 +89,44 @@ limit_add(struct req *r, const char *key, long window)
 	return store_window_put(r->st, k, &w) == STORE_OK ? 0 : -1;
 }
 
+struct limit_walk {
+	struct req	*r;
+	long		 window;
+	int		 bad;
+	int		(*fn)(void *, const struct platform *, long);
+	void		*arg;
+};
+
+static int
+limit_platform_one(void *arg, const struct platform *p,
+    const struct window *w)
+{
+	struct limit_walk	*l = arg;
+	struct window		 c = *w;
+	long			 retry;
+
+	if (window_at(&c, (int64_t)l->r->now, l->window) == -1) {
+		l->bad = 1;
+		return 0;
+	}
+	return l->fn(l->arg, p, window_sum(&c, (int64_t)l->r->now, l->window,
+	    1L << 30, &retry));
+}
+
+int
+limit_platforms(struct req *r, const char *pre, long window,
+    int (*fn)(void *, const struct platform *, long), void *arg)
+{
+	struct limit_walk	 l = { r, window, 0, fn, arg };
+	char			 post[24];
+
+	snprintf(post, sizeof(post), "/%ld", window);
+	if (store_platforms_windows(r->st, pre, post, limit_platform_one,
+	    &l) != STORE_OK || l.bad)
+		return -1;
+	return 0;
+}
+
 /* The key of the client's address: an IPv6 address by its /64, which
  * one subscriber usually holds whole. */
 static void

@@ -20,6 +20,13 @@ int		 limit_add(struct req *, const char *key, long window);
 #define LIMIT_AHEAD_MAX	16
 int		 limit_prefetch(struct req *, const char *const *keys,
 		    const long *windows, int n);
+/* Every platform (store_platforms_windows, PLATFORMS_MAX at most) with
+ * the events of its window pre NAME over the last `window` seconds, in
+ * one store call; fn returns 0 to stop. -1: failed. */
+struct platform;
+int		 limit_platforms(struct req *, const char *pre, long window,
+		    int (*fn)(void *, const struct platform *, long events),
+		    void *arg);
 /* The limits on new accounts (per client address, and in all): count 0
  * checks them, count 1 counts one new account, count -1 reads their
  * windows ahead. */

@@ -606,6 +606,7 @@ const struct store_engine bdb_engine = {
 	.platform_get = bdb_platform_get,
 	.platform_put = bdb_platform_put,
 	.platforms = bdb_platforms,
+	.platforms_windows = bdb_platforms_windows,
 	.prune = bdb_prune,
 	.reopen = bdb_reopen,
 	.retry = bdb_retry,

@@ -611,3 +611,45 @@ bdb_platforms(struct store *st, int (*fn)(void *, const struct platform *),
 
 	return store_walk(st, DB_PLATFORMS, store_platform_one, &w);
 }
+
+struct platform_list {
+	struct platform	*p;
+	int		 n;
+};
+
+static int
+store_platform_keep(void *arg, const struct platform *p)
+{
+	struct platform_list	*l = arg;
+
+	l->p[l->n++] = *p;
+	return l->n < PLATFORMS_MAX;
+}
+
+/* The platforms, then each one's window: reads here cost no round trip,
+ * and no cursor stays open across the window reads. */
+int
+bdb_platforms_windows(struct store *st, const char *pre, const char *post,
+    int (*fn)(void *, const struct platform *, const struct window *),
+    void *arg)
+{
+	struct platform_list	 l = { NULL, 0 };
+	struct window		 w;
+	char			 k[STORE_KEY_MAX];
+	int			 i, n, rc;
+
+	if ((l.p = calloc(PLATFORMS_MAX, sizeof(*l.p))) == NULL)
+		return STORE_ERR;
+	rc = bdb_platforms(st, store_platform_keep, &l);
+	for (i = 0; i < l.n && rc == STORE_OK; i++) {
+		n = snprintf(k, sizeof(k), "%s%s%s", pre, l.p[i].name, post);
+		if (n < 0 || (size_t)n >= sizeof(k))
+			rc = STORE_ERR;
+		else if ((rc = bdb_window_get(st, k, &w)) == STORE_NOTFOUND)
+			rc = STORE_OK;
+		if (rc == STORE_OK && fn(arg, &l.p[i], &w) == 0)
+			break;
+	}
+	free(l.p);
+	return rc;
+}

@@ -128,6 +128,10 @@ int	bdb_platform_get(struct store *st, const char *name,
 int	bdb_platform_put(struct store *st, const struct platform *p);
 int	bdb_platforms(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
+int	bdb_platforms_windows(struct store *st, const char *pre,
+		    const char *post, int (*fn)(void *,
+		    const struct platform *, const struct window *),
+		    void *arg);
 int	bdb_replace(struct store *st, const char *cert, const char *order,
 		    const char *prev);
 int	bdb_replaced_by(struct store *st, const char *cert, char *order);

@@ -87,6 +87,10 @@ struct store_engine {
 	int	(*platform_put)(struct store *st, const struct platform *p);
 	int	(*platforms)(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
+	int	(*platforms_windows)(struct store *st, const char *pre,
+		    const char *post, int (*fn)(void *,
+		    const struct platform *, const struct window *),
+		    void *arg);
 	int	(*prune)(struct store *st, int64_t now, long *removed);
 	int	(*reopen)(struct store **stp);
 	int	(*retry)(const struct store *st);

@@ -215,7 +215,8 @@ pg_begin(struct store *st)
 	st->nseen = st->nctrs = st->nwins = 0;
 	st->nonce_state = 0;
 	st->key_absent[0] = '\0';
-	st->cert_ahead = st->order_ahead = 0;
+	st->cert_ahead = 0;
+	pg_ahead_drop(st);
 	st->trips = 0;
 	st->begun = st->intx = st->nest = 0;
 	if (pg_ready(st) == -1) {
@@ -281,7 +282,8 @@ pg_abort(struct store *st)
 	}
 	st->nsent = 0;
 	st->intx = st->begun = st->nest = 0;
-	st->nwins = st->nonce_state = st->cert_ahead = st->order_ahead = 0;
+	st->nwins = st->nonce_state = st->cert_ahead = 0;
+	pg_ahead_drop(st);
 	st->deadlock = deadlock;
 	st->failed = failed;
 }
@@ -340,6 +342,9 @@ pg_nest_end(struct store *st, int keep)
 	memcpy(st->wins, st->nest_wins, (size_t)st->nest_nwins *
 	    sizeof(st->wins[0]));
 	st->nwins = st->nest_nwins;
+	/* Rows read ahead may have been written inside: read them again. */
+	st->cert_ahead = 0;
+	pg_ahead_drop(st);
 	if (sent && (pg_nest_send(st, "ROLLBACK TO SAVEPOINT nest") == -1 ||
 	    pg_nest_send(st, "RELEASE SAVEPOINT nest") == -1))
 		return STORE_ERR;
@@ -536,6 +541,7 @@ const struct store_engine pg_engine = {
 	.platform_get = pg_platform_get,
 	.platform_put = pg_platform_put,
 	.platforms = pg_platforms,
+	.platforms_windows = pg_platforms_windows,
 	.prune = pg_prune,
 	.reopen = pg_reopen,
 	.retry = pg_retry,

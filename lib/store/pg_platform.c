@@ -350,3 +350,46 @@ pg_platforms(struct store *st, int (*fn)(void *, const struct platform *),
 	free(pl);
 	return rc != STORE_OK || pg_failed(st) ? STORE_ERR : STORE_OK;
 }
+
+/* The platforms with their windows, one statement: a window of another
+ * slot count, or none, is given zeroed (as pg_window_get gives it). */
+int
+pg_platforms_windows(struct store *st, const char *pre, const char *post,
+    int (*fn)(void *, const struct platform *, const struct window *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct platform	*pl;
+	struct window	 w;
+	char		 key[STORE_KEY_MAX];
+	PGresult	*r;
+	int		 i, rc = STORE_OK;
+
+	if (!st->intx)
+		st->deadlock = st->failed = 0;
+	if ((pl = malloc(sizeof(*pl))) == NULL)
+		return STORE_ERR;
+	p_num(&p, PLATFORMS_MAX);
+	p_str(&p, pre);
+	p_str(&p, post);
+	if ((r = pg_exec(st, S_PLATFORMS_WINDOWS, &p)) == NULL) {
+		free(pl);
+		return STORE_ERR;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		if (pg_row_platform(r, i, pl) == -1) {
+			log_err("%s: a row that does not fit its record",
+			    __func__);
+			st->failed = 1;
+			rc = STORE_ERR;
+			break;
+		}
+		if (pg_row_window_at(r, i, 18, key, sizeof(key), &w) == -1)
+			memset(&w, 0, sizeof(w));
+		if (fn(arg, pl, &w) == 0)
+			break;
+	}
+	PQclear(r);
+	free(pl);
+	return rc != STORE_OK || pg_failed(st) ? STORE_ERR : STORE_OK;
+}

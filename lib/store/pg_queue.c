@@ -360,18 +360,19 @@ r_array(const PGresult *r, int row, int col, int64_t *out, int n)
 	return off == len ? 0 : -1;
 }
 
-/* The row of a window; -1 when it is not one of WINDOW_SLOTS slots. */
+/* The row of a window from column col on; -1 when it is not one of
+ * WINDOW_SLOTS slots. */
 int
-pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
+pg_row_window_at(const PGresult *r, int i, int col, char *key, size_t ksize,
     struct window *w)
 {
 	int64_t	 n[WINDOW_SLOTS], last[WINDOW_SLOTS];
 	int	 j;
 
 	memset(w, 0, sizeof(*w));
-	if (r_copy(r, i, 0, key, ksize, 1, NULL) == -1 ||
-	    r_array(r, i, 3, n, WINDOW_SLOTS) == -1 ||
-	    r_array(r, i, 4, last, WINDOW_SLOTS) == -1)
+	if (r_copy(r, i, col, key, ksize, 1, NULL) == -1 ||
+	    r_array(r, i, col + 3, n, WINDOW_SLOTS) == -1 ||
+	    r_array(r, i, col + 4, last, WINDOW_SLOTS) == -1)
 		return -1;
 	for (j = 0; j < WINDOW_SLOTS; j++) {
 		if (n[j] < 0 || n[j] > UINT32_MAX || last[j] < 0 ||
@@ -380,9 +381,16 @@ pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
 		w->n[j] = (uint32_t)n[j];
 		w->last[j] = (uint16_t)last[j];
 	}
-	w->expires = r_num(r, i, 1);
-	w->slot = r_num(r, i, 2);
+	w->expires = r_num(r, i, col + 1);
+	w->slot = r_num(r, i, col + 2);
 	return 0;
+}
+
+int
+pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
+    struct window *w)
+{
+	return pg_row_window_at(r, i, 0, key, ksize, w);
 }
 
 /* The window of key as the transaction knows it, or NULL. */
@@ -426,11 +434,18 @@ pg_answer(struct store *st, const struct sent *c, const PGresult *r)
 		st->nonce_state = 2;
 		return;
 	}
-	if (c->cmd == CMD_ORDER) {
-		st->order_ahead = st->intx && PQntuples(r) == 1 &&
-		    pg_row_order(r, 0, &st->order) == 0;
-		if (st->order_ahead)
-			st->order_rev = r_num(r, 0, 21);
+	if (c->cmd == CMD_ORDER) {	/* S_SERIAL_ORDER's row */
+		if (!st->intx || PQntuples(r) != 1 ||
+		    PQgetlength(r, 0, 0) != ID_LEN)
+			return;
+		pg_ahead_put(st, r, 0, 0);
+		pg_ahead_put(st, r, 0, PG_ORDER_NCOLS + 1);
+		pg_ahead_put(st, r, 0, 2 * PG_ORDER_NCOLS + 1);
+		R_STR(r, 0, 0, st->repl_cert);
+		st->repl_by[0] = '\0';
+		if (!PQgetisnull(r, 0, PG_ORDER_NCOLS) &&
+		    R_STR(r, 0, PG_ORDER_NCOLS, st->repl_by) == -1)
+			st->repl_cert[0] = '\0';
 		return;
 	}
 	if (c->slot < 0 || c->slot >= st->nwins)

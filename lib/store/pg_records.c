@@ -128,52 +128,111 @@ pg_key_del(struct store *st, const char *thumb)
 
 /* --- Orders --------------------------------------------------------- */
 
+/* The order in row i from column c on. */
 int
-pg_row_order(const PGresult *r, int i, struct order *o)
+pg_row_order_at(const PGresult *r, int i, int c, struct order *o)
 {
 	size_t	 n;
 
 	memset(o, 0, sizeof(*o));
 	o->version = ORDER_VERSION;
-	o->status = (uint8_t)r_num(r, i, 2);
-	o->authz = (uint8_t)r_num(r, i, 3);
-	o->chall = (uint8_t)r_num(r, i, 4);
-	o->sends = (uint8_t)r_num(r, i, 5);
-	o->tries = (uint8_t)r_num(r, i, 6);
-	o->error = (uint8_t)r_num(r, i, 7);
-	o->created = r_num(r, i, 8);
-	o->expires = r_num(r, i, 9);
-	o->has_nb = !PQgetisnull(r, i, 10);
-	o->not_before = r_num(r, i, 10);
-	o->has_na = !PQgetisnull(r, i, 11);
-	o->not_after = r_num(r, i, 11);
-	o->authz_expires = r_num(r, i, 12);
-	o->validated = r_num(r, i, 13);
-	o->code_expires = r_num(r, i, 14);
-	o->last_send = r_num(r, i, 15);
-	if (R_STR(r, i, 0, o->id) == -1 || R_STR(r, i, 1, o->acct) == -1 ||
-	    R_STR(r, i, 16, o->ident) == -1 || R_STR(r, i, 17, o->tn) == -1 ||
-	    R_STR(r, i, 18, o->token) == -1 ||
-	    r_copy(r, i, 19, o->code_mac, sizeof(o->code_mac), 0, &n) == -1 ||
-	    R_STR(r, i, 20, o->detail) == -1 ||
-	    R_STR(r, i, 22, o->profile) == -1 ||
-	    R_STR(r, i, 23, o->replaces) == -1 ||
-	    R_STR(r, i, 24, o->proof) == -1 || o->status >= ORDER__MAX ||
+	o->status = (uint8_t)r_num(r, i, c + 2);
+	o->authz = (uint8_t)r_num(r, i, c + 3);
+	o->chall = (uint8_t)r_num(r, i, c + 4);
+	o->sends = (uint8_t)r_num(r, i, c + 5);
+	o->tries = (uint8_t)r_num(r, i, c + 6);
+	o->error = (uint8_t)r_num(r, i, c + 7);
+	o->created = r_num(r, i, c + 8);
+	o->expires = r_num(r, i, c + 9);
+	o->has_nb = !PQgetisnull(r, i, c + 10);
+	o->not_before = r_num(r, i, c + 10);
+	o->has_na = !PQgetisnull(r, i, c + 11);
+	o->not_after = r_num(r, i, c + 11);
+	o->authz_expires = r_num(r, i, c + 12);
+	o->validated = r_num(r, i, c + 13);
+	o->code_expires = r_num(r, i, c + 14);
+	o->last_send = r_num(r, i, c + 15);
+	if (R_STR(r, i, c, o->id) == -1 ||
+	    R_STR(r, i, c + 1, o->acct) == -1 ||
+	    R_STR(r, i, c + 16, o->ident) == -1 ||
+	    R_STR(r, i, c + 17, o->tn) == -1 ||
+	    R_STR(r, i, c + 18, o->token) == -1 ||
+	    r_copy(r, i, c + 19, o->code_mac, sizeof(o->code_mac), 0,
+	    &n) == -1 ||
+	    R_STR(r, i, c + 20, o->detail) == -1 ||
+	    R_STR(r, i, c + 22, o->profile) == -1 ||
+	    R_STR(r, i, c + 23, o->replaces) == -1 ||
+	    R_STR(r, i, c + 24, o->proof) == -1 || o->status >= ORDER__MAX ||
 	    o->authz >= AUTHZ__MAX || o->chall >= CHALL__MAX)
 		return -1;
 	return 0;
 }
 
 int
+pg_row_order(const PGresult *r, int i, struct order *o)
+{
+	return pg_row_order_at(r, i, 0, o);
+}
+
+/* Keep the order of row i (from column col on; NULL: none) as read ahead,
+ * in the place of an older copy of it, else of the oldest. Its answer
+ * comes in the call that asked for it: no write can come between. */
+void
+pg_ahead_put(struct store *st, const PGresult *r, int i, int col)
+{
+	struct order	 o;
+	int		 k;
+
+	if (!st->intx || PQgetisnull(r, i, col) ||
+	    pg_row_order_at(r, i, col, &o) == -1)
+		return;
+	for (k = 0; k < st->nahead && k < PG_AHEAD_MAX; k++)
+		if (strcmp(st->ahead[k].o.id, o.id) == 0)
+			break;
+	if (k == PG_AHEAD_MAX)
+		k = st->nahead++ % PG_AHEAD_MAX;
+	else if (k == st->nahead)
+		st->nahead++;
+	st->ahead[k].o = o;
+	st->ahead[k].rev = r_num(r, i, col + 21);
+}
+
+/* Forget every order read ahead (a new transaction). */
+void
+pg_ahead_drop(struct store *st)
+{
+	st->nahead = 0;
+	st->repl_cert[0] = '\0';
+}
+
+/* The copy of order id read ahead, or NULL. */
+static struct ahead *
+pg_ahead(struct store *st, const char *id)
+{
+	int	 k;
+
+	if (!st->intx)
+		return NULL;
+	for (k = 0; k < st->nahead && k < PG_AHEAD_MAX; k++)
+		if (st->ahead[k].o.id[0] != '\0' &&
+		    strcmp(st->ahead[k].o.id, id) == 0)
+			return &st->ahead[k];
+	return NULL;
+}
+
+/* An order read ahead costs nothing; a read brings the order its proof
+ * reused along (finalize reads it next). */
+int
 pg_order_get(struct store *st, const char *id, struct order *o)
 {
 	struct params	 p = { .n = 0 };
+	struct ahead	*a;
 	PGresult	*r;
 	int		 rc;
 
-	if (st->intx && st->order_ahead && strcmp(st->order.id, id) == 0) {
-		*o = st->order;
-		pg_seen_set(st, S_ORDER_GET, o->id, st->order_rev);
+	if ((a = pg_ahead(st, id)) != NULL) {
+		*o = a->o;
+		pg_seen_set(st, S_ORDER_GET, o->id, a->rev);
 		return STORE_OK;
 	}
 	p_str(&p, id);
@@ -182,6 +241,9 @@ pg_order_get(struct store *st, const char *id, struct order *o)
 	if (pg_row_order(r, 0, o) == -1)
 		return pg_corrupt(st, r, __func__);
 	pg_seen_set(st, S_ORDER_GET, o->id, r_num(r, 0, 21));
+	pg_ahead_put(st, r, 0, PG_ORDER_NCOLS);
+	if (st->trace && !PQgetisnull(r, 0, PG_ORDER_NCOLS))
+		log_info("store: read ahead: proof");
 	PQclear(r);
 	return STORE_OK;
 }
@@ -191,8 +253,10 @@ pg_order_put(struct store *st, const struct order *o)
 {
 	struct params	 p = { .n = 0 };
 	long long	 rev = pg_seen_rev(st, S_ORDER_GET, o->id);
+	struct ahead	*a = pg_ahead(st, o->id);
 
-	st->order_ahead = 0;
+	if (a != NULL)
+		a->o.id[0] = '\0';	/* no longer as read */
 
 	p_str(&p, o->id);
 	p_str(&p, o->acct);
@@ -317,6 +381,10 @@ pg_replaced_by(struct store *st, const char *cert, char *order)
 
 	if (strlen(cert) > ID_LEN)
 		return STORE_NOTFOUND;
+	if (st->intx && strcmp(st->repl_cert, cert) == 0) {
+		strcpy(order, st->repl_by);
+		return order[0] != '\0' ? STORE_OK : STORE_NOTFOUND;
+	}
 	p_str(&p, cert);
 	if ((rc = pg_one(st, S_REPLACED_BY, &p, &r)) != STORE_OK)
 		return rc;
@@ -338,12 +406,32 @@ pg_acct_proof(struct store *st, const char *acct, const char *ident,
 	p_str(&p, acct);
 	p_str(&p, ident);
 	p_num(&p, AUTHZ_VALID);
+	/* The whole order: the caller reads it next. */
 	if ((rc = pg_one(st, S_ACCT_PROOF, &p, &r)) != STORE_OK)
 		return rc;
 	if (PQgetlength(r, 0, 0) != ID_LEN)
 		return pg_corrupt(st, r, __func__);
 	r_copy(r, 0, 0, id, ID_LEN + 1, 1, NULL);
+	pg_ahead_put(st, r, 0, 0);
 	PQclear(r);
+	return STORE_OK;
+}
+
+/* A claim of a certificate whose replacement the transaction read (with
+ * its serial): refused from what it read, or queued to go with the
+ * commit; a claim made since by a transaction this one cannot see fails
+ * it (a conflict, or no row), and the request runs again and finds it. */
+static int
+pg_replace_known(struct store *st, const struct params *p, const char *order,
+    const char *prev)
+{
+	if (prev == NULL ? st->repl_by[0] != '\0' :
+	    strcmp(st->repl_by, prev) != 0)
+		return STORE_EXISTS;
+	if (pg_write(st, prev == NULL ? S_REPLACE_INS : S_REPLACE_UPD, p,
+	    CMD_EXEC_ONE) != STORE_OK)
+		return STORE_ERR;
+	strcpy(st->repl_by, order);
 	return STORE_OK;
 }
 
@@ -363,6 +451,8 @@ pg_replace(struct store *st, const char *cert, const char *order,
 	p_str(&p, order);
 	if (prev != NULL)
 		p_str(&p, prev);
+	if (st->intx && strcmp(st->repl_cert, cert) == 0)
+		return pg_replace_known(st, &p, order, prev);
 	rc = pg_one(st, prev == NULL ? S_REPLACE_INS : S_REPLACE_UPD, &p, &r);
 	PQclear(r);
 	return rc == STORE_NOTFOUND ? STORE_EXISTS : rc;
@@ -445,11 +535,13 @@ pg_serial_get(struct store *st, const unsigned char *serial, char *id)
 	PGresult	*r;
 	int		 rc;
 
-	/* The whole row, and its order's, in the same round trip: they
-	 * are what a revocation reads next (kept for pg_cert_get and
-	 * pg_order_get until the transaction writes such a row). */
+	/* The whole row, and its order's with the order replacing it and
+	 * the one it reused, in the same round trip: they are what a
+	 * revocation and a replacing newOrder read next (kept for
+	 * pg_cert_get, pg_order_get and pg_replace until the transaction
+	 * writes such a row). */
 	p_bytes(&p, serial, SERIAL_LEN);
-	st->order_ahead = 0;
+	st->repl_cert[0] = '\0';
 	if (st->intx && pg_queue(st, S_SERIAL_ORDER, &p, CMD_ORDER) == -1)
 		return STORE_ERR;
 	if ((rc = pg_one(st, S_SERIAL_GET, &p, &r)) != STORE_OK)

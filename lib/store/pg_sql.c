@@ -3,11 +3,15 @@
 
 #define ACCOUNT_COLS "id, status, tos, created, thumb, jwk, contact, rev, " \
 	"platform"
-#define ORDER_COLS "o.id, o.account, o.status, o.authz_status, " \
-	"o.chall_status, o.sends, o.tries, o.error, o.created, o.expires, " \
-	"o.not_before, o.not_after, o.authz_expires, o.validated, " \
-	"o.code_expires, o.last_send, o.identifier, o.tn, o.token, " \
-	"o.code_mac, o.detail, o.rev, o.profile, o.replaces, o.proof"
+/* The columns of an order (alias a), in pg_row_order's order. */
+#define ORDER_COLS_OF(a) a ".id, " a ".account, " a ".status, " \
+	a ".authz_status, " a ".chall_status, " a ".sends, " a ".tries, " \
+	a ".error, " a ".created, " a ".expires, " a ".not_before, " \
+	a ".not_after, " a ".authz_expires, " a ".validated, " \
+	a ".code_expires, " a ".last_send, " a ".identifier, " a ".tn, " \
+	a ".token, " a ".code_mac, " a ".detail, " a ".rev, " a ".profile, " \
+	a ".replaces, " a ".proof"
+#define ORDER_COLS ORDER_COLS_OF("o")
 #define ORDER_SET "account = $2, status = $3, authz_status = $4, " \
 	"chall_status = $5, sends = $6, tries = $7, error = $8, " \
 	"created = $9, expires = $10, not_before = $11, not_after = $12, " \
@@ -45,7 +49,11 @@ const char *const sqls[S__MAX] = {
 	    "VALUES ($1, $2) ON CONFLICT (thumb) DO UPDATE "
 	    "SET account = EXCLUDED.account",
 	[S_KEY_DEL] = "DELETE FROM account_keys WHERE thumb = $1 RETURNING 1",
-	[S_ORDER_GET] = "SELECT " ORDER_COLS " FROM orders o WHERE id = $1",
+	/* With the order whose proof it reused (columns from
+	 * PG_ORDER_NCOLS on, NULL without one): what finalize reads next. */
+	[S_ORDER_GET] = "SELECT " ORDER_COLS ", " ORDER_COLS_OF("f") " FROM "
+	    "orders o LEFT JOIN orders f ON o.proof <> '' AND f.id = o.proof "
+	    "WHERE o.id = $1",
 	[S_ORDER_INS] = "INSERT INTO orders AS o (id, account, status, "
 	    "authz_status, chall_status, sends, tries, error, created, "
 	    "expires, not_before, not_after, authz_expires, validated, "
@@ -172,9 +180,10 @@ const char *const sqls[S__MAX] = {
 	/* The latest SMS proof of an account for an identifier, as the
 	 * walk over its orders would find it (no index of its own: the
 	 * orders of one account are few, and this is one statement). */
-	[S_ACCT_PROOF] = "SELECT id FROM orders WHERE account = $1 AND "
-	    "identifier = $2 AND authz_status = $3 AND proof = '' AND "
-	    "validated > 0 ORDER BY validated DESC, id DESC LIMIT 1",
+	[S_ACCT_PROOF] = "SELECT " ORDER_COLS " FROM orders o WHERE "
+	    "account = $1 AND identifier = $2 AND authz_status = $3 AND "
+	    "proof = '' AND validated > 0 ORDER BY validated DESC, id DESC "
+	    "LIMIT 1",
 	[S_REPLACED_BY] = "SELECT order_id FROM replacements "
 	    "WHERE certificate = $1",
 	[S_PLATFORM_GET] = "SELECT " PLATFORM_COLS " FROM platforms "
@@ -195,13 +204,25 @@ const char *const sqls[S__MAX] = {
 	    "held_sent = EXCLUDED.held_sent, held_done = EXCLUDED.held_done",
 	[S_PLATFORMS] = "SELECT " PLATFORM_COLS " FROM platforms "
 	    "ORDER BY name LIMIT $1",
+	/* The platforms with one limit window each (the key of each is
+	 * $2 || name || $3): a platform's activity, read with the list. */
+	[S_PLATFORMS_WINDOWS] = "SELECT " PLATFORM_COLS ", w.key, w.expires, "
+	    "w.slot, w.n, w.last FROM platforms p LEFT JOIN rate_windows w "
+	    "ON w.key = $2 || p.name || $3 ORDER BY p.name LIMIT $1",
 	[S_DUMP_PLATFORMS] = "SELECT " PLATFORM_COLS " FROM platforms "
 	    "ORDER BY name",
 	[S_DUMP_REPLACED] = "SELECT certificate, order_id FROM replacements "
 	    "ORDER BY certificate",
 	[S_NONCE_DEL] = "DELETE FROM used_nonces WHERE nonce = $1",
-	[S_SERIAL_ORDER] = "SELECT " ORDER_COLS " FROM orders o WHERE id = "
-	    "(SELECT order_id FROM certificates WHERE serial = $1)",
+	/* A certificate's order, the order that replaces it (its id, then
+	 * its row) and the order whose proof its order reused: what a
+	 * replacing newOrder and a revocation read next. */
+	[S_SERIAL_ORDER] = "SELECT " ORDER_COLS ", x.order_id, "
+	    ORDER_COLS_OF("n") ", " ORDER_COLS_OF("f") " FROM certificates c "
+	    "JOIN orders o ON o.id = c.order_id LEFT JOIN replacements x ON "
+	    "x.certificate = c.order_id LEFT JOIN orders n ON "
+	    "n.id = x.order_id LEFT JOIN orders f ON o.proof <> '' AND "
+	    "f.id = o.proof WHERE c.serial = $1",
 };
 
 /* The statement that dumps each kind of record. */

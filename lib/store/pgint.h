@@ -18,6 +18,8 @@
 #define PG_SEEN_MAX	8	/* rows read by a transaction, with rev */
 #define PG_COUNTERS_MAX	8	/* counters read by a transaction */
 #define PG_WINDOWS_MAX	24	/* limit windows a transaction knows */
+#define PG_AHEAD_MAX	4	/* orders read ahead */
+#define PG_ORDER_NCOLS	25	/* the columns of an order (pg_sql.c) */
 #define PG_PARAMS_MAX	32
 #define PG_URI_MAX	1024
 #define PG_LOCK_MIGRATE	0x69647072	/* advisory lock of migrate */
@@ -40,7 +42,7 @@ enum stmt {
 	S_DUE_DEL, S_WINDOW_GET, S_WINDOW_PUT, S_ORDERS_WALK, S_REPLACE_INS,
 	S_REPLACE_UPD, S_REPLACE_SET, S_REPLACED_BY, S_ACCT_PROOF, S_PLATFORM_GET,
 	S_PLATFORM_PUT, S_PLATFORMS, S_DUMP_PLATFORMS, S_DUMP_REPLACED,
-	S_NONCE_DEL, S_SERIAL_ORDER, S__MAX
+	S_NONCE_DEL, S_SERIAL_ORDER, S_PLATFORMS_WINDOWS, S__MAX
 };
 
 #define ACCOUNT_VERSION	2	/* as on Berkeley DB: with the platform */
@@ -68,6 +70,12 @@ struct wknown {
 	enum wstate	 state;
 	unsigned	 gen;
 	struct window	 w;
+};
+
+/* An order read ahead, with its rev. */
+struct ahead {
+	struct order	 o;
+	long long	 rev;
 };
 
 /* A row the transaction read, and its rev then. */
@@ -116,9 +124,14 @@ struct store {
 	char		 key_absent[THUMB_LEN + 1];	/* key_get found none */
 	struct cert	 cert;		/* read by serial_get ... */
 	int		 cert_ahead;	/* ... and not written since */
-	struct order	 order;		/* its order, read with it ... */
-	long long	 order_rev;
-	int		 order_ahead;	/* ... and no order written since */
+	/* Orders read with another row (a certificate's, an order's
+	 * proof, the account's latest proof), each until it is written. */
+	struct ahead	 ahead[PG_AHEAD_MAX];
+	int		 nahead;
+	/* The order that replaces certificate repl_cert ("" for none),
+	 * as read with the certificate's serial ("": none known). */
+	char		 repl_cert[ID_LEN + 1];
+	char		 repl_by[ID_LEN + 1];
 	/* store_nonce_start's spend: 1 sent, 2 answered (nonce_rc). */
 	int		 nonce_state;
 	int		 nonce_rc;
@@ -194,6 +207,9 @@ int	pg_revoked(struct store *st, int (*fn)(void *, const struct cert *),
 int	pg_row_account(const PGresult *r, int i, struct account *a);
 int	pg_row_cert(const PGresult *r, int i, struct cert *c);
 int	pg_row_order(const PGresult *r, int i, struct order *o);
+int	pg_row_order_at(const PGresult *r, int i, int col, struct order *o);
+void	pg_ahead_put(struct store *st, const PGresult *r, int i, int col);
+void	pg_ahead_drop(struct store *st);
 int	pg_serial_get(struct store *st, const unsigned char *serial, char *id);
 int	pg_count(struct store *st, const char *key, int64_t window_end, int n,
 		    long *value);
@@ -229,6 +245,12 @@ int	pg_platform_get(struct store *st, const char *name,
 int	pg_platform_put(struct store *st, const struct platform *pl);
 int	pg_platforms(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
+int	pg_platforms_windows(struct store *st, const char *pre,
+		    const char *post, int (*fn)(void *,
+		    const struct platform *, const struct window *),
+		    void *arg);
+int	pg_row_window_at(const PGresult *r, int i, int col, char *key,
+		    size_t ksize, struct window *w);
 int	pg_row_platform(const PGresult *r, int i, struct platform *pl);
 int	pg_backup(struct store *st, const char *todir);
 int	pg_dump(struct store *st, int (*fn)(void *, const struct store_rec *),

@@ -609,3 +609,11 @@ store_platforms(struct store *st, int (*fn)(void *, const struct platform *),
 {
 	return store_engine_of(st)->platforms(st, fn, arg);
 }
+
+int
+store_platforms_windows(struct store *st, const char *pre, const char *post,
+    int (*fn)(void *, const struct platform *, const struct window *),
+    void *arg)
+{
+	return store_engine_of(st)->platforms_windows(st, pre, post, fn, arg);
+}

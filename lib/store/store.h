@@ -283,6 +283,13 @@ int	 store_window_put(struct store *, const char *key,
  * and answers store_window_get from what it read. Nothing else changes
  * (an engine may do nothing): STORE_OK, or STORE_ERR (failed). */
 int	 store_window_prefetch(struct store *, const char *const *keys, int n);
+/* Every platform as store_platforms gives them (name order, up to
+ * PLATFORMS_MAX; fn returns 0 to stop), each with its limit window of
+ * key pre NAME post (zeroed when there is none): an engine that can
+ * reads both in one statement. In a transaction or outside any. */
+int	 store_platforms_windows(struct store *, const char *pre,
+	    const char *post, int (*fn)(void *, const struct platform *,
+	    const struct window *), void *arg);
 
 /* Add n to a counter that lives until window_end; *value gets the sum.
  * value may be NULL when the sum is not needed (n > 0): an engine that

@@ -441,6 +441,19 @@ def revocation():
     r = p.post(url, {"certificate": b64u(der2)})
     T.problem(r, 400, "alreadyRevoked", "then the issuing account: 400 "
               "alreadyRevoked")
+    # ... also for a key compromise, which ends the proofs behind the
+    # certificate (the issuing account's order and its proof).
+    number = fresh_number()
+    _, _, leaf3, _ = issue(p, number)
+    der3 = leaf3.public_bytes(serialization.Encoding.DER)
+    _, _, _, chall = start_order(q, number)
+    prove(q, number, chall)
+    r = q.post(url, {"certificate": b64u(der3), "reason": 1})
+    T.headers(r, "revoke (keyCompromise) by an account holding a valid "
+              "authorization for the number: 200", 200, ctype=None)
+    r = p.post(url, {"certificate": b64u(der3), "reason": 1})
+    T.problem(r, 400, "alreadyRevoked", "then by the issuing account: 400 "
+              "alreadyRevoked")
     self_signed = make_self_signed()
     r = p.post(url, {"certificate": b64u(self_signed)})
     T.problem(r, 404, "malformed", "revoke a certificate of another CA: 404 "

@@ -1629,6 +1629,177 @@ test_platform(void **state)
 	    get_platform);
 }
 
+struct pw_seen {
+	char	 names[128];
+	long	 n[4];
+	int	 count, stop;
+};
+
+static int
+pw_one(void *arg, const struct platform *p, const struct window *w)
+{
+	struct pw_seen	*s = arg;
+
+	strcat(s->names, p->name);
+	strcat(s->names, " ");
+	s->n[s->count++] = (long)w->n[3] + (long)w->slot;
+	return s->count != s->stop;
+}
+
+/* Platforms with their windows: each one's "pa:NAME/86400", zeroed when
+ * there is none, in name order; the walk stops when fn says so; the
+ * window is the transaction's own when it wrote it. */
+static void
+test_platforms_windows(void **state)
+{
+	struct fx	*f = *state;
+	struct platform	 p;
+	struct window	 w;
+	struct pw_seen	 s;
+
+	memset(&p, 0, sizeof(p));
+	strcpy(p.kid, "kid0000000000001");
+	memset(&w, 0, sizeof(w));
+	w.expires = NOW + 86400;
+	w.slot = 100;
+	w.n[3] = 7;
+	begin(f->st);
+	strcpy(p.name, "zeta");
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	strcpy(p.name, "alpha");
+	strcpy(p.kid, "kid0000000000002");
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	strcpy(p.name, "beta");
+	strcpy(p.kid, "kid0000000000003");
+	p.status = PLATFORM_DISABLED;
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	assert_int_equal(store_window_put(f->st, "pa:zeta/86400", &w),
+	    STORE_OK);
+	w.n[3] = 2;
+	assert_int_equal(store_window_put(f->st, "pa:alpha/3600", &w),
+	    STORE_OK);
+	commit(f->st);
+
+	begin(f->st);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_platforms_windows(f->st, "pa:", "/86400",
+	    pw_one, &s), STORE_OK);
+	assert_string_equal(s.names, "alpha beta zeta ");
+	assert_int_equal(s.n[0], 0);	/* alpha's is of another window */
+	assert_int_equal(s.n[1], 0);
+	assert_int_equal(s.n[2], 107);
+	/* Written in this transaction: seen as written. */
+	w.n[3] = 4;
+	w.slot = 200;
+	assert_int_equal(store_window_put(f->st, "pa:beta/86400", &w),
+	    STORE_OK);
+	memset(&s, 0, sizeof(s));
+	s.stop = 2;
+	assert_int_equal(store_platforms_windows(f->st, "pa:", "/86400",
+	    pw_one, &s), STORE_OK);
+	assert_string_equal(s.names, "alpha beta ");
+	assert_int_equal(s.n[1], 204);
+	assert_int_equal(s.count, 2);
+	commit(f->st);
+	/* Outside a transaction too. */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(store_platforms_windows(f->st, "pa:", "/3600",
+	    pw_one, &s), STORE_OK);
+	assert_int_equal(s.n[0], 102);
+	assert_int_equal(s.n[2], 0);
+}
+
+/* A certificate found by its serial, then its order, the order that
+ * replaces it and the orders their proofs came from: the same answers
+ * as read one by one, claims refused or made from what was read, and
+ * an order written since read as written. */
+static void
+test_serial_ahead(void **state)
+{
+	struct fx	*f = *state;
+	struct order	 o, got;
+	struct cert	 c, cg;
+	char		 id[ID_LEN + 1], by[ID_LEN + 1];
+	const char	*cert = "ord0000000000001";
+
+	begin(f->st);
+	mkorder(&o, "acct000000000001", 9, NOW);	/* the SMS proof */
+	o.authz = AUTHZ_VALID;
+	o.validated = NOW;
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 1, NOW);	/* reused it */
+	strcpy(o.proof, "ord0000000000009");
+	o.status = ORDER_VALID;
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	mkorder(&o, "acct000000000001", 2, NOW);	/* replaces it */
+	strcpy(o.replaces, cert);
+	o.status = ORDER_INVALID;
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	mkcert(&c, 1, 0);
+	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	mkcert(&c, 3, 0);	/* a certificate nothing replaces */
+	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	mkorder(&o, "acct000000000001", 3, NOW);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_replace(f->st, cert, "ord0000000000002",
+	    NULL), STORE_OK);
+	commit(f->st);
+
+	mkcert(&c, 1, 0);
+	begin(f->st);
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_string_equal(id, cert);
+	assert_int_equal(store_cert_get(f->st, id, &cg), STORE_OK);
+	assert_memory_equal(cg.serial, c.serial, SERIAL_LEN);
+	assert_int_equal(store_order_get(f->st, id, &got), STORE_OK);
+	assert_string_equal(got.proof, "ord0000000000009");
+	assert_int_equal(store_order_get(f->st, got.proof, &got), STORE_OK);
+	assert_int_equal(got.authz, AUTHZ_VALID);
+	assert_int_equal(store_replaced_by(f->st, cert, by), STORE_OK);
+	assert_string_equal(by, "ord0000000000002");
+	assert_int_equal(store_order_get(f->st, by, &got), STORE_OK);
+	assert_int_equal(got.status, ORDER_INVALID);
+	assert_string_equal(got.replaces, cert);
+	assert_int_equal(store_replace(f->st, cert, "ord0000000000004",
+	    NULL), STORE_EXISTS);
+	assert_int_equal(store_replace(f->st, cert, "ord0000000000004",
+	    "ord0000000000007"), STORE_EXISTS);
+	assert_int_equal(store_replace(f->st, cert, "ord0000000000004",
+	    "ord0000000000002"), STORE_OK);
+	assert_int_equal(store_replaced_by(f->st, cert, by), STORE_OK);
+	assert_string_equal(by, "ord0000000000004");
+	assert_int_equal(store_replace(f->st, cert, "ord0000000000005",
+	    "ord0000000000002"), STORE_EXISTS);
+	/* The proof's order written: read back as written. */
+	assert_int_equal(store_order_get(f->st, "ord0000000000009", &got),
+	    STORE_OK);
+	got.authz = AUTHZ_REVOKED;
+	assert_int_equal(store_order_put(f->st, &got), STORE_OK);
+	assert_int_equal(store_order_get(f->st, "ord0000000000009", &got),
+	    STORE_OK);
+	assert_int_equal(got.authz, AUTHZ_REVOKED);
+	/* A certificate nothing replaces: the first claim wins. */
+	mkcert(&c, 3, 0);
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_int_equal(store_replaced_by(f->st, id, by), STORE_NOTFOUND);
+	assert_int_equal(store_replace(f->st, id, "ord0000000000006", NULL),
+	    STORE_OK);
+	assert_int_equal(store_replace(f->st, id, "ord0000000000008", NULL),
+	    STORE_EXISTS);
+	commit(f->st);
+
+	begin(f->st);
+	assert_int_equal(store_replaced_by(f->st, cert, by), STORE_OK);
+	assert_string_equal(by, "ord0000000000004");
+	assert_int_equal(store_replaced_by(f->st, id, by), STORE_OK);
+	assert_string_equal(by, "ord0000000000006");
+	/* An order read with its proof: both as stored. */
+	assert_int_equal(store_order_get(f->st, cert, &got), STORE_OK);
+	assert_int_equal(store_order_get(f->st, got.proof, &got), STORE_OK);
+	assert_int_equal(got.authz, AUTHZ_REVOKED);
+	commit(f->st);
+}
+
 /* Every engine provides every call of the contract (the PostgreSQL one
  * needs no server for this: a store whose database is down). */
 static void
@@ -1681,6 +1852,8 @@ main(void)
 		T(test_open_missing),
 		T(test_account_v1),
 		T(test_platform),
+		T(test_platforms_windows),
+		T(test_serial_ahead),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

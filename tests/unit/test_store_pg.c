@@ -627,6 +627,48 @@ test_pg_copy(void **state)
 	teardown((void **)&bdb);
 }
 
+/* A claim made from what the serial's read said (no replacement) is
+ * queued; another process's claim committed since fails the commit, to
+ * run again, and the run again finds the winner. */
+static void
+test_pg_claim_ahead_race(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*b;
+	struct order	 o;
+	struct cert	 c;
+	char		 id[ID_LEN + 1], by[ID_LEN + 1];
+
+	mkorder(&o, "acct000000000001", 1, NOW);
+	mkcert(&c, 1, 0);
+	begin(f->st);
+	assert_int_equal(store_order_put(f->st, &o), STORE_OK);
+	assert_int_equal(store_cert_put(f->st, &c), STORE_OK);
+	commit(f->st);
+	b = store_open(pg_uri, 0);
+	assert_non_null(b);
+	begin(f->st);
+	begin(b);
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_int_equal(store_replaced_by(f->st, id, by), STORE_NOTFOUND);
+	assert_int_equal(store_replace(b, id, "ord0000000000002", NULL),
+	    STORE_OK);
+	assert_int_equal(store_commit(b, 1), STORE_OK);
+	assert_int_equal(store_replace(f->st, id, "ord0000000000003", NULL),
+	    STORE_OK);	/* queued */
+	assert_int_not_equal(store_commit(f->st, 1), STORE_OK);
+	assert_true(store_retry(f->st));
+	store_abort(f->st);
+	begin(f->st);
+	assert_int_equal(store_serial_get(f->st, c.serial, id), STORE_OK);
+	assert_int_equal(store_replace(f->st, id, "ord0000000000003", NULL),
+	    STORE_EXISTS);
+	assert_int_equal(store_replaced_by(f->st, id, by), STORE_OK);
+	assert_string_equal(by, "ord0000000000002");
+	commit(f->st);
+	store_close(b);
+}
+
 /* A database that cannot be reached: the call fails at once, the store
  * says it is unavailable (503), and nothing hangs. */
 static void
@@ -681,6 +723,9 @@ main(void)
 		P(test_replace),
 		P(test_pg_replace_race),
 		P(test_pg_platform),
+		P(test_platforms_windows),
+		P(test_serial_ahead),
+		P(test_pg_claim_ahead_race),
 		P(test_pg_v2_fields),
 		P(test_pg_orders_walk),
 		P(test_pg_down),
