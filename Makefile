@@ -75,9 +75,11 @@ SEE_relay  = base store server client relay
 EXT_base   = gnutls json-c libtasn1
 EXT_server = fcgi libcrypto
 EXT_store  = libpq
-# Opened at run time by the one layer that calls them (lib/store/pq.c),
-# when the store is PostgreSQL: their headers, never their link flags.
-OPENED	   = libpq
+# What a layer opens at run time, when the configuration needs it
+# (base/dl.c): its headers, never its link flags. libpq for a PostgreSQL
+# store; libcurl for an HTTP SMS gateway (the client layer links it).
+OPENED_store = libpq
+OPENED_sms   = libcurl
 EXT_ca	   = gnutls libtasn1
 EXT_sms	   = libcurl libsmpp34
 EXT_client = libcurl gnutls
@@ -87,9 +89,10 @@ space	:= $(subst ,, )
 layer_of = $(word 2,$(subst /, ,$(1)))
 incs	 = $(addprefix -Ilib/,$(1))
 ext_of	 = $(sort $(foreach l,$(1),$(EXT_$(l))))
+linked_of = $(sort $(foreach l,$(1),$(filter-out $(OPENED_$(l)),$(EXT_$(l)))))
 cflags_of = $(call incs,$(sort $(foreach l,$(1),$(SEE_$(l))))) $(call pkg,cflags,$(call ext_of,$(1)))
 libs_of	 = $(foreach l,$(filter $(1),$(LAYERS)),$(BUILD)/lib/lib$(l).a) \
-	   $(call pkg,libs,$(filter-out $(OPENED),$(call ext_of,$(1)))) \
+	   $(call pkg,libs,$(call linked_of,$(1))) \
 	   $(if $(filter store,$(1)),$(db_check)-ldb-5.3)
 
 $(foreach l,$(LAYERS),$(eval OBJ_$(l) = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(wildcard lib/$(l)/*.c))))

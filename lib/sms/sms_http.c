@@ -1,4 +1,7 @@
-/* HTTP(S) SMS gateways (e.g. Kannel sendsms) with libcurl. */
+/* HTTP(S) SMS gateways (e.g. Kannel sendsms) with libcurl, opened when
+ * such a gateway is (base/dl.c): the file, SMPP and exec gateways leave
+ * it and the libraries it brings out of the challenge program. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,13 +9,45 @@
 #include <curl/curl.h>
 
 #include "bounds.h"
+#include "dl.h"
 #include "log.h"
 #include "sms.h"
 #include "transport.h"
 
+/* The soname Debian's libcurl4-gnutls-dev links (-lcurl). */
+#define CURL_SONAME	"libcurl-gnutls.so.4"
+
+static struct {
+	__typeof__(curl_global_init)	*global_init;
+	__typeof__(curl_global_cleanup)	*global_cleanup;
+	__typeof__(curl_easy_init)	*easy_init;
+	__typeof__(curl_easy_cleanup)	*easy_cleanup;
+	__typeof__(curl_easy_reset)	*easy_reset;
+	__typeof__(curl_easy_setopt)	*easy_setopt;
+	__typeof__(curl_easy_getinfo)	*easy_getinfo;
+	__typeof__(curl_easy_perform)	*easy_perform;
+	__typeof__(curl_easy_strerror)	*easy_strerror;
+} cu;
+
+#define CU_SYM(m)	DL_SYM(__typeof__(cu), m, "curl_" #m)
+static const struct dl_sym cu_syms[] = {
+	CU_SYM(global_init), CU_SYM(global_cleanup), CU_SYM(easy_init),
+	CU_SYM(easy_cleanup), CU_SYM(easy_reset), CU_SYM(easy_setopt),
+	CU_SYM(easy_getinfo), CU_SYM(easy_perform), CU_SYM(easy_strerror),
+};
+
 struct sms_http {
 	CURL	*curl;
 };
+
+static int
+http_load(void)
+{
+	static int	 loaded;
+
+	return dl_table(CURL_SONAME, "libcurl3-gnutls", cu_syms,
+	    sizeof(cu_syms) / sizeof(cu_syms[0]), &cu, &loaded);
+}
 
 /* Response bodies are not used; drop them. */
 static size_t
@@ -28,9 +63,9 @@ static CURLcode
 http_protocols(CURL *c)
 {
 #if LIBCURL_VERSION_NUM >= 0x075500
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	return cu.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-	return curl_easy_setopt(c, CURLOPT_PROTOCOLS,
+	return cu.easy_setopt(c, CURLOPT_PROTOCOLS,
 	    (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 }
@@ -41,25 +76,25 @@ http_setup(CURL *c, const char *url, const char *body, int timeout_ms)
 {
 	int	 bad = 0;
 
-	curl_easy_reset(c);
-	bad |= curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK;
+	cu.easy_reset(c);
+	bad |= cu.easy_setopt(c, CURLOPT_URL, url) != CURLE_OK;
 	bad |= http_protocols(c) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
+	bad |= cu.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms) !=
 	    CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+	bad |= cu.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
 	    (long)timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard) !=
+	bad |= cu.easy_setopt(c, CURLOPT_WRITEFUNCTION, http_discard) !=
 	    CURLE_OK;
-	bad |= curl_easy_setopt(c, CURLOPT_USERAGENT, "idprover") != CURLE_OK;
+	bad |= cu.easy_setopt(c, CURLOPT_USERAGENT, "idprover") != CURLE_OK;
 	if (body != NULL) {
-		bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) !=
+		bad |= cu.easy_setopt(c, CURLOPT_POSTFIELDS, body) !=
 		    CURLE_OK;
-		bad |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE,
+		bad |= cu.easy_setopt(c, CURLOPT_POSTFIELDSIZE,
 		    (long)strlen(body)) != CURLE_OK;
 	} else
-		bad |= curl_easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK;
+		bad |= cu.easy_setopt(c, CURLOPT_HTTPGET, 1L) != CURLE_OK;
 	return bad ? -1 : 0;
 }
 
@@ -94,16 +129,21 @@ sms_http_new(char *err, size_t errsz)
 		sms_err(err, errsz, "out of memory");
 		return NULL;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (http_load() == -1) {
+		sms_err(err, errsz, "cannot open libcurl");
+		free(h);
+		return NULL;
+	}
+	if (cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_err("%s: curl_global_init failed", __func__);
 		sms_err(err, errsz, "cannot initialise libcurl");
 		free(h);
 		return NULL;
 	}
-	if ((h->curl = curl_easy_init()) == NULL) {
+	if ((h->curl = cu.easy_init()) == NULL) {
 		log_err("%s: curl_easy_init failed", __func__);
 		sms_err(err, errsz, "cannot initialise libcurl");
-		curl_global_cleanup();
+		cu.global_cleanup();
 		free(h);
 		return NULL;
 	}
@@ -127,15 +167,15 @@ sms_http_send(struct sms_http *h, const char *url, const char *body,
 		sms_err(err, errsz, "cannot set up request");
 		return SMS_TRANSIENT;
 	}
-	if ((cc = curl_easy_perform(h->curl)) != CURLE_OK) {
-		log_err("%s: %s", __func__, curl_easy_strerror(cc));
+	if ((cc = cu.easy_perform(h->curl)) != CURLE_OK) {
+		log_err("%s: %s", __func__, cu.easy_strerror(cc));
 		sms_err(err, errsz, "HTTP request failed: %s",
-		    curl_easy_strerror(cc));
-		curl_easy_reset(h->curl);
+		    cu.easy_strerror(cc));
+		cu.easy_reset(h->curl);
 		return SMS_TRANSIENT;
 	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_reset(h->curl);	/* drop the URL copy */
+	cu.easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	cu.easy_reset(h->curl);	/* drop the URL copy */
 	if ((rc = http_class(status)) == SMS_SENT)
 		return SMS_SENT;
 	log_err("%s: gateway answered HTTP %ld", __func__, status);
@@ -149,7 +189,7 @@ sms_http_free(struct sms_http *h)
 {
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
-	curl_global_cleanup();
+	cu.easy_cleanup(h->curl);
+	cu.global_cleanup();
 	free(h);
 }

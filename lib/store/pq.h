@@ -3,7 +3,7 @@
  * Kerberos, LDAP, SASL; about 220 KiB of private memory per process, and
  * their relocation at every start of a CGI program). The engine's files
  * include this instead of libpq-fe.h and call PQ* as usual; each name is a
- * pointer that pq_load fills in. Only pq.c calls dlopen. */
+ * pointer that pq_load fills in (base/dl.c opens the library). */
 #ifndef STORE_PQ_H
 #define STORE_PQ_H
 #include <libpq-fe.h>
