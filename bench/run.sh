@@ -20,7 +20,7 @@ PROCS=${BENCH_PROCS:-2}
 LOAD=$IDP_BUILD/bench/load
 NOTHING=$IDP_BUILD/bench/nothing
 VERIFY=$IDP_BUILD/bench/verify
-OUT=${BENCH_OUT:-$top/bench/last.txt}
+OUT=${BENCH_OUT:-$top/bench/last$([ "${STORE:-bdb}" = pg ] && echo -pg).txt}
 # STORE=pg: the store on a PostgreSQL cluster of the bench's own (initdb
 # in a private folder, a Unix socket, stopped at the end), its CPU per
 # request counted beside the programs'.
