@@ -19,17 +19,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 for t in node curl; do
 	command -v "$t" >/dev/null 2>&1 || { ok 1 "$t present"; finish; }
 done
-W=$(mktemp -d "$IDP_TOP/tests/tmp/eab.XXXXXX") || bail "no work folder"
+# Inside the test's own folder: run.sh removes it when the file passes
+# and keeps it when it fails.
+W=$IDP_ROOT/eab
+mkdir -p "$W" || bail "no work folder"
 SMPP_PORT=$(idp_free_port) || bail "no free port"
 SMSC_HTTP=$(idp_free_port) || bail "no free port"
 [ "$SMPP_PORT" != "$SMSC_HTTP" ] || bail "same port twice"
 SIM_PID=
 IDP_LIGHTTPD_PID=
 
+EAB_ROOT=
 cleanup() {
 	idp_stop >/dev/null 2>&1
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && wait "$SIM_PID" 2>/dev/null
+	# The server of its own (idp_setup below): kept only when a check
+	# failed, as run.sh keeps the test's folder.
+	[ -n "$EAB_ROOT" ] && [ "$failed" -eq 0 ] &&
+	    [ "${IDP_KEEP:-0}" != 1 ] && rm -rf "$EAB_ROOT"
 }
 trap cleanup EXIT
 
@@ -59,6 +67,7 @@ cat > "$W/eab.conf" <<JSON
 JSON
 export IDPROVER_CONF=$W/eab.conf
 idp_setup eab >/dev/null || bail "idp_setup failed"
+EAB_ROOT=$IDP_ROOT
 unset IDPROVER_SMS_GATEWAY
 idp_start || bail "the server does not start: $(tail -n 5 "$IDP_RUN/error.log")"
 
@@ -108,5 +117,4 @@ out=$("$IDP_BUILD/tools/idprover-admin" stats --platform beta 2>&1)
 echo "$out" | grep -Eq "^$(date -u +%F) [0-9]+ 2 [0-9]+% 2 "
 ok $? "stats --platform beta: two proofs and two certificates today" "$out"
 
-[ "$failed" -eq 0 ] && [ "${IDP_KEEP:-0}" != 1 ] && rm -rf "$W"
 finish
