@@ -302,8 +302,10 @@ acme_order_new(struct req *r)
 	if ((pl = jws_payload_object(r->jws)) == NULL)
 		return resp_fail(r, PROB_MALFORMED, "the payload must be a "
 		    "JSON object");
-	/* The limit's window goes with the handler's first read. */
-	if (limit_prefetch(r, &key, &hour, 1) == -1)
+	/* The limit's window goes with the handler's first read, and so
+	 * does the signer's platform (with the certificate it replaces). */
+	if (limit_prefetch(r, &key, &hour, 1) == -1 ||
+	    platform_prefetch(r) == -1)
 		return PROB_SERVER_INTERNAL;
 	if ((p = order_ident(r, pl, &o)) != PROB_NONE ||
 	    (p = order_profile(r, pl, &o)) != PROB_NONE ||

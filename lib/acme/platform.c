@@ -176,6 +176,15 @@ platform_load(struct req *r, struct platform *p, int *has)
 	    r->acct.platform, p));
 }
 
+int
+platform_prefetch(struct req *r)
+{
+	if (r->acct.platform[0] == '\0')
+		return 0;
+	return store_platform_prefetch(r->st, r->acct.platform) == STORE_OK ?
+	    0 : -1;
+}
+
 enum prob
 platform_order(struct req *r, const char *tn)
 {

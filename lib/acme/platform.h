@@ -18,6 +18,9 @@ extern const char *const pstat_names[PSTAT__MAX];
  * required). externalAccountRequired, malformed or unauthorized. */
 enum prob	 platform_bind(struct req *, json_object *pl,
 		    char name[PLATFORM_NAME_MAX + 1]);
+/* newOrder: the signer's platform will be read (platform_order): read
+ * with the handler's next read. 0, or -1 (store failure). */
+int		 platform_prefetch(struct req *);
 /* newOrder: the signer's platform is enabled and takes tn's prefix. */
 enum prob	 platform_order(struct req *, const char *tn);
 /* Before an SMS to tn for the signer's platform: enabled, the guard's

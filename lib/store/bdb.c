@@ -605,6 +605,7 @@ const struct store_engine bdb_engine = {
 	.panicked = bdb_panicked,
 	.platform_get = bdb_platform_get,
 	.platform_put = bdb_platform_put,
+	.platform_prefetch = bdb_platform_prefetch,
 	.platforms = bdb_platforms,
 	.platforms_windows = bdb_platforms_windows,
 	.prune = bdb_prune,

@@ -126,6 +126,7 @@ int	bdb_orders_walk(struct store *st, int (*fn)(void *,
 int	bdb_platform_get(struct store *st, const char *name,
 		    struct platform *p);
 int	bdb_platform_put(struct store *st, const struct platform *p);
+int	bdb_platform_prefetch(struct store *st, const char *name);
 int	bdb_platforms(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
 int	bdb_platforms_windows(struct store *st, const char *pre,

@@ -85,6 +85,7 @@ struct store_engine {
 	int	(*platform_get)(struct store *st, const char *name,
 		    struct platform *p);
 	int	(*platform_put)(struct store *st, const struct platform *p);
+	int	(*platform_prefetch)(struct store *st, const char *name);
 	int	(*platforms)(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
 	int	(*platforms_windows)(struct store *st, const char *pre,

@@ -540,6 +540,7 @@ const struct store_engine pg_engine = {
 	.panicked = pg_panicked,
 	.platform_get = pg_platform_get,
 	.platform_put = pg_platform_put,
+	.platform_prefetch = pg_platform_prefetch,
 	.platforms = pg_platforms,
 	.platforms_windows = pg_platforms_windows,
 	.prune = pg_prune,

@@ -153,7 +153,8 @@ pg_result(struct store *st, const struct sent *c, PGresult *r,
 	    strcmp(n, "1") != 0))
 		st->deadlock = 1;	/* the row changed since it was read */
 	else if ((c->cmd == CMD_NONCE || c->cmd == CMD_WINDOW ||
-	    c->cmd == CMD_ORDER) && s == PGRES_TUPLES_OK)
+	    c->cmd == CMD_ORDER || c->cmd == CMD_PLATFORM) &&
+	    s == PGRES_TUPLES_OK)
 		pg_answer(st, c, r);
 	if (c->cmd == CMD_PREPARE && s != PGRES_COMMAND_OK)
 		st->prepared[c->stmt] = 0;

@@ -163,6 +163,76 @@ pg_row_platform(const PGresult *r, int i, struct platform *pl)
 	return pg_row_held(r, i, pl);
 }
 
+/*
+ * A platform read ahead: its read queued, to go with the next round
+ * trip, and its answer kept (pg_platform_answer); pg_platform_get then
+ * costs nothing. A newOrder reads the signer's platform after the
+ * certificate it replaces: both in one round trip.
+ */
+int
+pg_platform_prefetch(struct store *st, const char *name)
+{
+	struct params	 p = { .n = 0 };
+
+	if (!st->intx)
+		return STORE_ERR;
+	if (strlen(name) >= sizeof(st->plat.name) ||
+	    (st->plat_state != P_NONE && strcmp(st->plat.name, name) == 0))
+		return STORE_OK;
+	p_str(&p, name);
+	if (pg_queue(st, S_PLATFORM_GET, &p, CMD_PLATFORM) == -1)
+		return STORE_ERR;
+	memset(&st->plat, 0, sizeof(st->plat));
+	strcpy(st->plat.name, name);
+	st->plat_state = P_SENT;
+	st->sent[st->nsent - 1].gen = ++st->plat_gen;
+	return STORE_OK;
+}
+
+/* The answer of a platform read ahead (pg_answer): kept unless a
+ * platform was written since; a row that does not read is read again,
+ * by pg_platform_get, to be reported. */
+void
+pg_platform_answer(struct store *st, const struct sent *c, const PGresult *r)
+{
+	char	 name[sizeof(st->plat.name)];
+
+	if (!st->intx || st->plat_state != P_SENT || c->gen != st->plat_gen)
+		return;
+	strcpy(name, st->plat.name);
+	st->plat_state = P_NONE;
+	if (PQntuples(r) == 0)
+		st->plat_state = P_ABSENT;
+	else if (PQntuples(r) == 1 && pg_row_platform(r, 0, &st->plat) == 0 &&
+	    strcmp(st->plat.name, name) == 0)
+		st->plat_state = P_FOUND;
+	if (st->plat_state != P_FOUND) {
+		memset(&st->plat, 0, sizeof(st->plat));
+		strcpy(st->plat.name, name);
+	}
+}
+
+/* The platform read ahead as name, when it was: 1 (rc set), or 0. */
+static int
+pg_platform_ahead(struct store *st, const char *name, struct platform *pl,
+    int *rc)
+{
+	if (!st->intx || st->plat_state == P_NONE ||
+	    strcmp(st->plat.name, name) != 0)
+		return 0;
+	if (st->plat_state == P_SENT && pg_flush(st, NULL) == -1) {
+		*rc = STORE_ERR;
+		return 1;
+	}
+	if (st->plat_state == P_FOUND) {
+		*pl = st->plat;
+		*rc = STORE_OK;
+		return 1;
+	}
+	*rc = STORE_NOTFOUND;
+	return st->plat_state == P_ABSENT;
+}
+
 int
 pg_platform_get(struct store *st, const char *name, struct platform *pl)
 {
@@ -170,6 +240,8 @@ pg_platform_get(struct store *st, const char *name, struct platform *pl)
 	PGresult	*r;
 	int		 rc;
 
+	if (pg_platform_ahead(st, name, pl, &rc))
+		return rc;
 	p_str(&p, name);
 	if ((rc = pg_one(st, S_PLATFORM_GET, &p, &r)) != STORE_OK)
 		return rc;
@@ -312,6 +384,7 @@ pg_platform_put(struct store *st, const struct platform *pl)
 	p_bytes(&p, pl->sealed, pl->sealedlen);
 	for (k = 2; k < 8; k++)
 		p_str(&p, v[k]);
+	st->plat_state = P_NONE;	/* read ahead: no longer so */
 	return pg_write(st, S_PLATFORM_PUT, &p, CMD_EXEC);
 }
 

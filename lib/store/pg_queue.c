@@ -448,6 +448,10 @@ pg_answer(struct store *st, const struct sent *c, const PGresult *r)
 			st->repl_cert[0] = '\0';
 		return;
 	}
+	if (c->cmd == CMD_PLATFORM) {
+		pg_platform_answer(st, c, r);
+		return;
+	}
 	if (c->slot < 0 || c->slot >= st->nwins)
 		return;
 	k = &st->wins[c->slot];

@@ -197,12 +197,14 @@ pg_ahead_put(struct store *st, const PGresult *r, int i, int col)
 	st->ahead[k].rev = r_num(r, i, col + 21);
 }
 
-/* Forget every order read ahead (a new transaction). */
+/* Forget every order and the platform read ahead (a new transaction,
+ * or a nested one undone). */
 void
 pg_ahead_drop(struct store *st)
 {
 	st->nahead = 0;
 	st->repl_cert[0] = '\0';
+	st->plat_state = P_NONE;
 }
 
 /* The copy of order id read ahead, or NULL. */

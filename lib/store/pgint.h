@@ -49,11 +49,11 @@ enum stmt {
 #define ORDER_VERSION	2	/* with profile, replaces and proof */
 #define PG_WALK_BATCH	256	/* orders read at a time by orders_walk */
 
-/* What a queued command was, to read its result: CMD_NONCE and
- * CMD_WINDOW have theirs read into the store (a nonce's outcome, a window
- * read ahead) when it comes. */
+/* What a queued command was, to read its result: CMD_NONCE, CMD_WINDOW,
+ * CMD_ORDER and CMD_PLATFORM have theirs read into the store (a nonce's
+ * outcome, a window, orders or a platform read ahead) when it comes. */
 enum cmd { CMD_SQL, CMD_PREPARE, CMD_EXEC, CMD_EXEC_ONE, CMD_NONCE,
-	CMD_WINDOW, CMD_ORDER };
+	CMD_WINDOW, CMD_ORDER, CMD_PLATFORM };
 
 struct sent {
 	enum cmd	 cmd;
@@ -132,6 +132,12 @@ struct store {
 	 * as read with the certificate's serial ("": none known). */
 	char		 repl_cert[ID_LEN + 1];
 	char		 repl_by[ID_LEN + 1];
+	/* A platform read ahead (store_platform_prefetch), until a
+	 * platform is written: its read sent (P_SENT, with gen plat_gen),
+	 * found or not; P_NONE: none known. */
+	enum { P_NONE, P_SENT, P_FOUND, P_ABSENT } plat_state;
+	unsigned	 plat_gen;
+	struct platform	 plat;
 	/* store_nonce_start's spend: 1 sent, 2 answered (nonce_rc). */
 	int		 nonce_state;
 	int		 nonce_rc;
@@ -228,6 +234,8 @@ int	pg_nonce_start(struct store *st, const unsigned char *n, size_t len,
 		    int64_t expires);
 int	pg_nonce_end(struct store *st, int keep);
 void	pg_answer(struct store *st, const struct sent *c, const PGresult *r);
+void	pg_platform_answer(struct store *st, const struct sent *c,
+		    const PGresult *r);
 int	pg_row_sms(const PGresult *r, int i, struct sms *m);
 int	pg_row_window(const PGresult *r, int i, char *key, size_t ksize,
 		    struct window *w);
@@ -243,6 +251,7 @@ int	pg_window_prefetch(struct store *st, const char *const *keys,
 int	pg_platform_get(struct store *st, const char *name,
 		    struct platform *pl);
 int	pg_platform_put(struct store *st, const struct platform *pl);
+int	pg_platform_prefetch(struct store *st, const char *name);
 int	pg_platforms(struct store *st, int (*fn)(void *,
 		    const struct platform *), void *arg);
 int	pg_platforms_windows(struct store *st, const char *pre,

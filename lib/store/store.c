@@ -604,6 +604,12 @@ store_platform_put(struct store *st, const struct platform *p)
 }
 
 int
+store_platform_prefetch(struct store *st, const char *name)
+{
+	return store_engine_of(st)->platform_prefetch(st, name);
+}
+
+int
 store_platforms(struct store *st, int (*fn)(void *, const struct platform *),
     void *arg)
 {

@@ -226,6 +226,12 @@ int	 store_revoked(struct store *, int (*fn)(void *, const struct cert *),
 int	 store_platform_get(struct store *, const char *name,
 	    struct platform *);
 int	 store_platform_put(struct store *, const struct platform *);
+/* The platform name will be read by this transaction: an engine that
+ * pipelines reads it with its next round trip and answers
+ * store_platform_get from what it read (until a platform is written).
+ * Nothing else changes (an engine may do nothing): STORE_OK, or
+ * STORE_ERR (failed, or outside a transaction). */
+int	 store_platform_prefetch(struct store *, const char *name);
 /* Every platform in name order (up to PLATFORMS_MAX): fn returns 0 to
  * stop. In a transaction or outside any. */
 int	 store_platforms(struct store *, int (*fn)(void *,

@@ -42,7 +42,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature)
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
 DIRECTORY_URL = os.environ.get("IDP_DIRECTORY_URL", "")
 TLS_CA = os.environ.get("IDP_TLS_CA", "")
@@ -527,6 +527,26 @@ def split_pem_chain(text):
     blocks = PEM_RE.findall(text)
     outside = PEM_RE.sub("", text)
     return blocks, outside
+
+
+def serial_content(cert):
+    """The content octets of the serial INTEGER, read from the DER (so
+    that the certID matches the encoding in the certificate)."""
+    der = cert.tbs_certificate_bytes
+    i = 1
+    i += 1 + (der[i] & 0x7f if der[i] & 0x80 else 0)   # tbs length
+    if der[i] == 0xa0:                                 # [0] version
+        i += 2 + der[i + 1]
+    assert der[i] == 0x02
+    n = der[i + 1]
+    return der[i + 2:i + 2 + n]
+
+
+def certid(cert):
+    """The certID of RFC 9773 (renewalInfo, replaces) of a certificate."""
+    aki = cert.extensions.get_extension_for_oid(
+        ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value.key_identifier
+    return b64u(aki) + "." + b64u(serial_content(cert))
 
 
 def links(r, rel):

@@ -23,10 +23,11 @@ import time
 
 import requests
 from acme import messages
+from cryptography import x509
 
 import acmetest
 from acmetest import (ERR, TNAUTHLIST, Key, Raw, Tests, acme_client, b64u,
-                      kid_of, make_csr, require_env, sms_digest,
+                      certid, kid_of, make_csr, require_env, sms_digest,
                       tnauthlist_der, tnauthlist_value)
 
 require_env()
@@ -119,9 +120,11 @@ class Member:
     def post(self, url, payload):
         return raw.post(url, payload, self.key, self.kid)
 
-    def order(self, number):
-        return self.post(raw["newOrder"], {"identifiers": [
-            {"type": "TNAuthList", "value": tnauthlist_value(number)}]})
+    def order(self, number, **extra):
+        pl = {"identifiers": [{"type": "TNAuthList",
+                               "value": tnauthlist_value(number)}]}
+        pl.update(extra)
+        return self.post(raw["newOrder"], pl)
 
     def chall(self, order):
         authz = raw.post_as_get(order["authorizations"][0], self.key,
@@ -273,6 +276,18 @@ def main():
     T.eq(m["data_coding"], 0, "alpha's SMS went as one GSM-7 submit_sm")
     T.ok(re.search(r"(?:^|\s)@([a-zA-Z0-9.-]+) #([^#\s]+)$", text or "")
          is not None, "Chromium's WebOTP pattern finds origin and code")
+
+    # Replacing that certificate (RFC 9773): only its own account may.
+    cid = certid(x509.load_pem_x509_certificate(pem.encode()))
+    r = beta.order(number, replaces=cid)
+    T.problem(r, 400, "malformed", "beta replaces alpha's certificate: 400 "
+              "malformed")
+    r = alpha.order(number, replaces=cid)
+    T.ok(r.status_code == 201, "alpha replaces its certificate: 201",
+         r.text)
+    r = alpha.order(number, replaces=cid)
+    T.problem(r, 409, "alreadyReplaced", "alpha replaces it again: 409 "
+              "alreadyReplaced")
 
     # A disabled platform.
     rc, _, _ = admin("platform", "disable", "delta")

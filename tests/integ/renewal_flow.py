@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
 from acmetest import (DIRECTORY_URL, Key, Raw, Tests, acme_client,
-                      acme_register, b64u, fresh_number, kid_of, make_csr,
+                      acme_register, b64u, certid, fresh_number, kid_of, make_csr,
                       sms_count, sms_digest, split_pem_chain, tnauthlist_der,
                       tnauthlist_value, wait_sms_code, require_env)
 
@@ -97,25 +97,6 @@ def issue(p, number, **extra):
     r, cert = finalize(p, number, order)
     assert cert is not None, r.text
     return url, order, cert
-
-
-def serial_content(cert):
-    """The content octets of the serial INTEGER, read from the DER (so
-    that the certID matches the encoding in the certificate)."""
-    der = cert.tbs_certificate_bytes
-    i = 1
-    i += 1 + (der[i] & 0x7f if der[i] & 0x80 else 0)   # tbs length
-    if der[i] == 0xa0:                                 # [0] version
-        i += 2 + der[i + 1]
-    assert der[i] == 0x02
-    n = der[i + 1]
-    return der[i + 2:i + 2 + n]
-
-
-def certid(cert):
-    aki = cert.extensions.get_extension_for_oid(
-        ExtensionOID.AUTHORITY_KEY_IDENTIFIER).value.key_identifier
-    return b64u(aki) + "." + b64u(serial_content(cert))
 
 
 def ari(cid):

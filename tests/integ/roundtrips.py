@@ -11,7 +11,10 @@ pgint.h's enum stmt) or marks tell apart a line of its own:
                                platforms read with their windows, s63)
   finalize-reuse               the order reused another's proof (its
                                proof read with it: mark "proof")
+  new-order-platform           by an account bound to a platform (the
+                               platform read, s56)
   new-order-replaces           replaces a certificate (its serial, s62)
+  new-order-replaces-platform  ... by an account bound to a platform
   revoke-cert-holder           by an account that holds the number (its
                                orders walked, s11)"""
 import collections
@@ -26,7 +29,9 @@ VARIANTS = [
     ("challenge", "challenge-sms-send", {"s19", "s17"}),
     ("challenge", "challenge-sms-send-platform", {"s19", "s17", "s63"}),
     ("finalize", "finalize-reuse", {"+proof"}),
+    ("new-order", "new-order-platform", {"s56"}),
     ("new-order", "new-order-replaces", {"s62"}),
+    ("new-order", "new-order-replaces-platform", {"s62", "s56"}),
     ("revoke-cert", "revoke-cert-holder", {"s11"}),
 ]
 

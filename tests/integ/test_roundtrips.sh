@@ -10,7 +10,8 @@
 #                        with its races;
 #   eab_flow.py          accounts bound to platforms, their SMS over SMPP
 #                        to tests/smsc_sim.js (the platforms' share of the
-#                        service's budget, the conversion guard).
+#                        service's budget, the conversion guard), their
+#                        orders (also one that replaces a certificate).
 # The trace is counted per program and variant (roundtrips.py): a count,
 # not a time. Every kind seen must keep the budget, and the kinds below
 # must have been seen. On Berkeley DB there are no round trips.
@@ -123,7 +124,8 @@ traced eab "$IDP_PYTHON" -u "$here/eab_flow.py"
 sed 's/^/# /' "$IDP_ROOT/trips.txt"
 # Each kind of signed request, and each variant named, must have been
 # seen, and kept the budget.
-for kind in new-account new-order new-order-replaces order authz \
+for kind in new-account new-order new-order-platform new-order-replaces \
+    new-order-replaces-platform order authz \
     challenge challenge-sms-send challenge-sms-send-platform finalize \
     finalize-reuse cert revoke-cert revoke-cert-holder account; do
 	worst=$(awk -v k="$kind" '$1 == k { print $2 }' "$IDP_ROOT/trips.txt")

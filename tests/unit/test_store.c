@@ -1629,6 +1629,70 @@ test_platform(void **state)
 	    get_platform);
 }
 
+/* A platform read ahead answers as a read would: found, none, written
+ * since (before its answer came), and undone with a nested transaction;
+ * outside a transaction there is nothing to read ahead. */
+static void
+test_platform_prefetch(void **state)
+{
+	struct fx	*f = *state;
+	struct platform	 p, q;
+
+	memset(&p, 0, sizeof(p));
+	strcpy(p.name, "zeta");
+	strcpy(p.shown, "Zeta Chat");
+	strcpy(p.kid, "kid0000000000001");
+	strcpy(p.prefixes[0], "44");
+	p.nprefixes = 1;
+	p.sms_hour = 10;
+	begin(f->st);
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	commit(f->st);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_ERR);
+	begin(f->st);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	memset(&q, 0xa5, sizeof(q));
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_string_equal(q.name, "zeta");
+	assert_string_equal(q.shown, "Zeta Chat");
+	assert_string_equal(q.kid, "kid0000000000001");
+	assert_int_equal(q.nprefixes, 1);
+	assert_string_equal(q.prefixes[0], "44");
+	assert_int_equal(q.sms_hour, 10);
+	assert_int_equal(q.status, PLATFORM_ENABLED);
+	assert_int_equal(store_platform_prefetch(f->st, "none"), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "none", &q),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 10);
+	/* Written before its answer came: the write is what is read. */
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	p.sms_hour = 20;
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 20);
+	/* Read ahead in a nested transaction undone: as before it. */
+	assert_int_equal(store_nest_begin(f->st), STORE_OK);
+	p.sms_hour = 30;
+	assert_int_equal(store_platform_put(f->st, &p), STORE_OK);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 30);
+	assert_int_equal(store_nest_end(f->st, 0), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 20);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 20);
+	commit(f->st);
+	begin(f->st);
+	assert_int_equal(store_platform_prefetch(f->st, "zeta"), STORE_OK);
+	assert_int_equal(store_platform_get(f->st, "zeta", &q), STORE_OK);
+	assert_int_equal(q.sms_hour, 20);
+	commit(f->st);
+}
+
 struct pw_seen {
 	char	 names[128];
 	long	 n[4];
@@ -1853,6 +1917,7 @@ main(void)
 		T(test_account_v1),
 		T(test_platform),
 		T(test_platforms_windows),
+		T(test_platform_prefetch),
 		T(test_serial_ahead),
 	};
 

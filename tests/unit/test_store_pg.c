@@ -724,6 +724,7 @@ main(void)
 		P(test_pg_replace_race),
 		P(test_pg_platform),
 		P(test_platforms_windows),
+		P(test_platform_prefetch),
 		P(test_serial_ahead),
 		P(test_pg_claim_ahead_race),
 		P(test_pg_v2_fields),
