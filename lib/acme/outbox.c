@@ -22,6 +22,7 @@
 #define LEASE_MARGIN	10	/* seconds past the gateway's timeout */
 #define BACKOFF_MAX	60
 #define OUTBOX_RETRY_MAX 8
+#define OUTBOX_TRIES	8	/* attempts of one outbox transaction */
 
 /* Seconds a send may take before another process may try again: longer
  * than the gateway's timeout, so that no message goes out twice. */
@@ -127,7 +128,7 @@ outbox_take(struct server *srv, const char *id, int64_t due, time_t now,
 
 /* Lease a due message and open its text: 0 to send, -1 otherwise. */
 static int
-outbox_lease(struct server *srv, const char *id, int64_t due, time_t now,
+outbox_lease_try(struct server *srv, const char *id, int64_t due, time_t now,
     struct sms *m, char *text, size_t textsz)
 {
 	long	 n;
@@ -181,7 +182,7 @@ outbox_fail_order(struct server *srv, const struct sms *m, const char *why)
 
 /* Record the outcome of one send. */
 static int
-outbox_record(struct server *srv, const char *id, time_t now, int res,
+outbox_record_try(struct server *srv, const char *id, time_t now, int res,
     const char *msgid, const char *err)
 {
 	struct sms	 m;
@@ -224,6 +225,43 @@ outbox_record(struct server *srv, const char *id, time_t now, int res,
 		return -1;
 	}
 	return store_commit(srv->st, 1) == STORE_OK ? 0 : -1;
+}
+
+/* The outbox's transactions run again after a deadlock or a lost race,
+ * as serve() runs a request again: a send is not put off until its
+ * lease ends, nor its outcome lost (which would send it twice), for want
+ * of a lock. */
+static int
+outbox_again(struct server *srv, int attempt)
+{
+	if (attempt + 1 >= OUTBOX_TRIES || !store_retry(srv->st))
+		return 0;
+	usleep((useconds_t)(1000 << attempt));
+	return 1;
+}
+
+static int
+outbox_lease(struct server *srv, const char *id, int64_t due, time_t now,
+    struct sms *m, char *text, size_t textsz)
+{
+	int	 i, rc;
+
+	for (i = 0; (rc = outbox_lease_try(srv, id, due, now, m, text,
+	    textsz)) == -1 && outbox_again(srv, i); i++)
+		continue;
+	return rc;
+}
+
+static int
+outbox_record(struct server *srv, const char *id, time_t now, int res,
+    const char *msgid, const char *err)
+{
+	int	 i, rc;
+
+	for (i = 0; (rc = outbox_record_try(srv, id, now, res, msgid,
+	    err)) == -1 && outbox_again(srv, i); i++)
+		continue;
+	return rc;
 }
 
 /* Send one message: from the index (due: its entry's time) or directly
