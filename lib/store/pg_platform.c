@@ -388,50 +388,17 @@ pg_platform_put(struct store *st, const struct platform *pl)
 	return pg_write(st, S_PLATFORM_PUT, &p, CMD_EXEC);
 }
 
-/* In name order, up to PLATFORMS_MAX; fn returns 0 to stop. Outside a
- * transaction a statement of its own, clean of an earlier failure. */
-int
-pg_platforms(struct store *st, int (*fn)(void *, const struct platform *),
-    void *arg)
-{
-	struct params	 p = { .n = 0 };
-	struct platform	*pl;
-	PGresult	*r;
-	int		 i, rc = STORE_OK;
-
-	if (!st->intx)
-		st->deadlock = st->failed = 0;
-	if ((pl = malloc(sizeof(*pl))) == NULL)
-		return STORE_ERR;
-	p_num(&p, PLATFORMS_MAX);
-	if ((r = pg_exec(st, S_PLATFORMS, &p)) == NULL) {
-		free(pl);
-		return STORE_ERR;
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		if (pg_row_platform(r, i, pl) == -1) {
-			log_err("%s: a row that does not fit its record",
-			    __func__);
-			st->failed = 1;
-			rc = STORE_ERR;
-			break;
-		}
-		if (fn(arg, pl) == 0)
-			break;
-	}
-	PQclear(r);
-	free(pl);
-	return rc != STORE_OK || pg_failed(st) ? STORE_ERR : STORE_OK;
-}
-
-/* The platforms with their windows, one statement: a window of another
- * slot count, or none, is given zeroed (as pg_window_get gives it). */
-int
-pg_platforms_windows(struct store *st, const char *pre, const char *post,
+/* The rows of statement s, platforms (with a window from column
+ * PLAT_WIN_COL when win is set; zeroed for none, or one of another slot
+ * count, as pg_window_get gives it) handed to fn until it returns 0.
+ * Outside a transaction a statement of its own, clean of an earlier
+ * failure. */
+#define PLAT_WIN_COL	18
+static int
+pg_platform_rows(struct store *st, enum stmt s, struct params *p, int win,
     int (*fn)(void *, const struct platform *, const struct window *),
     void *arg)
 {
-	struct params	 p = { .n = 0 };
 	struct platform	*pl;
 	struct window	 w;
 	char		 key[STORE_KEY_MAX];
@@ -442,13 +409,11 @@ pg_platforms_windows(struct store *st, const char *pre, const char *post,
 		st->deadlock = st->failed = 0;
 	if ((pl = malloc(sizeof(*pl))) == NULL)
 		return STORE_ERR;
-	p_num(&p, PLATFORMS_MAX);
-	p_str(&p, pre);
-	p_str(&p, post);
-	if ((r = pg_exec(st, S_PLATFORMS_WINDOWS, &p)) == NULL) {
+	if ((r = pg_exec(st, s, p)) == NULL) {
 		free(pl);
 		return STORE_ERR;
 	}
+	memset(&w, 0, sizeof(w));
 	for (i = 0; i < PQntuples(r); i++) {
 		if (pg_row_platform(r, i, pl) == -1) {
 			log_err("%s: a row that does not fit its record",
@@ -457,7 +422,8 @@ pg_platforms_windows(struct store *st, const char *pre, const char *post,
 			rc = STORE_ERR;
 			break;
 		}
-		if (pg_row_window_at(r, i, 18, key, sizeof(key), &w) == -1)
+		if (win && pg_row_window_at(r, i, PLAT_WIN_COL, key,
+		    sizeof(key), &w) == -1)
 			memset(&w, 0, sizeof(w));
 		if (fn(arg, pl, &w) == 0)
 			break;
@@ -465,4 +431,44 @@ pg_platforms_windows(struct store *st, const char *pre, const char *post,
 	PQclear(r);
 	free(pl);
 	return rc != STORE_OK || pg_failed(st) ? STORE_ERR : STORE_OK;
+}
+
+struct plat_only {
+	int	(*fn)(void *, const struct platform *);
+	void	*arg;
+};
+
+static int
+pg_plat_only(void *arg, const struct platform *pl, const struct window *w)
+{
+	const struct plat_only	*o = arg;
+
+	(void)w;
+	return o->fn(o->arg, pl);
+}
+
+/* In name order, up to PLATFORMS_MAX; fn returns 0 to stop. */
+int
+pg_platforms(struct store *st, int (*fn)(void *, const struct platform *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+	struct plat_only o = { fn, arg };
+
+	p_num(&p, PLATFORMS_MAX);
+	return pg_platform_rows(st, S_PLATFORMS, &p, 0, pg_plat_only, &o);
+}
+
+/* The platforms with their windows (keys pre NAME post), one statement. */
+int
+pg_platforms_windows(struct store *st, const char *pre, const char *post,
+    int (*fn)(void *, const struct platform *, const struct window *),
+    void *arg)
+{
+	struct params	 p = { .n = 0 };
+
+	p_num(&p, PLATFORMS_MAX);
+	p_str(&p, pre);
+	p_str(&p, post);
+	return pg_platform_rows(st, S_PLATFORMS_WINDOWS, &p, 1, fn, arg);
 }

@@ -46,6 +46,25 @@ idp_port_busy() {
 
 # A free TCP port on loopback: let the kernel pick one (bind port 0), then
 # make sure nothing listens on it on any address.
+# The SMSC simulator (tests/smsc_sim.js) on two free ports, its output in
+# $1: sets SMPP_PORT, SMSC_HTTP and SIM_PID (the caller stops it by pid);
+# 0 once its HTTP API answers, 1 otherwise.
+idp_smsc_start() {
+	SMPP_PORT=$(idp_free_port) || return 1
+	SMSC_HTTP=$(idp_free_port) || return 1
+	[ "$SMPP_PORT" != "$SMSC_HTTP" ] || return 1
+	SMSC_PORT=$SMPP_PORT SMSC_HTTP_PORT=$SMSC_HTTP \
+	    node "$IDP_TOP/tests/smsc_sim.js" > "$1" 2>&1 &
+	SIM_PID=$!
+	for _ in $(seq 1 50); do
+		curl -fsS --noproxy '*' --max-time 2 \
+		    "http://127.0.0.1:$SMSC_HTTP/stats" >/dev/null 2>&1 &&
+		    return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 idp_free_port() {
 	local i port
 	for i in $(seq 1 50); do

@@ -12,66 +12,16 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 
-const top = process.env.IDP_TOP || path.resolve(__dirname, '../..');
-const { chromium } = require(path.join(top, 'tests/node_modules/playwright-core'));
+const { top, ok, smsFor, waitSms, text, submit, run } = require('./relay_page');
 
 const base = `https://localhost:${process.env.IDP_PORT}/relay`;
-const smsLog = process.env.IDP_SMS_LOG;
 const artifacts = path.join(top, 'tests/artifacts');
 const docs = path.join(top, 'docs');
 const TN = '12025550123';
 const phone = { width: 390, height: 844 };
 
-let n = Number(process.env.TAP_START || 0);
-let fails = 0;
-
-function ok(cond, name, diag) {
-  n++;
-  if (cond) {
-    console.log(`ok ${n} - ${name}`);
-  } else {
-    fails++;
-    console.log(`not ok ${n} - ${name}`);
-    if (diag !== undefined) console.log(`#   ${String(diag).replace(/\n/g, '\n#   ')}`);
-  }
-  return cond;
-}
-
-// The code of the newest SMS to tn: the only run of exactly six digits.
-function smsFor(tn) {
-  let lines = [];
-  try {
-    lines = fs.readFileSync(smsLog, 'utf8').split('\n').filter((l) => l !== '');
-  } catch (e) {
-    return { count: 0, code: null };
-  }
-  const mine = lines.map((l) => JSON.parse(l)).filter((m) => m.to === tn);
-  if (mine.length === 0) return { count: 0, code: null };
-  const runs = mine[mine.length - 1].text.match(/(?<!\d)\d{6}(?!\d)/g);
-  return { count: mine.length, code: runs && runs.length === 1 ? runs[0] : null };
-}
-
-async function waitSms(tn, count) {
-  for (let i = 0; i < 50; i++) {
-    const s = smsFor(tn);
-    if (s.count >= count && s.code !== null) return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return smsFor(tn);
-}
-
 async function shot(page, name) {
   await page.screenshot({ path: path.join(artifacts, `relay-${name}.png`), fullPage: true });
-}
-
-async function text(page, sel) {
-  const el = await page.$(sel);
-  return el ? (await el.textContent()).trim() : '';
-}
-
-// Submit a form and wait for the page the redirect leads to.
-async function submit(page, button) {
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(button)]);
 }
 
 async function xss(browser) {
@@ -215,19 +165,4 @@ async function enrol(browser) {
   await ctx.close();
 }
 
-(async () => {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium', headless: true, chromiumSandbox: false,
-    args: ['--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--no-first-run', '--disable-sync', '--disable-extensions', '--no-proxy-server'],
-  });
-  try {
-    await xss(browser);
-    await enrol(browser);
-  } catch (e) {
-    ok(false, 'the browser test ran to its end', e.stack);
-  } finally {
-    await browser.close();
-  }
-  process.exit(fails === 0 ? 0 : 1);
-})();
+run('the browser test ran to its end', [xss, enrol]);

@@ -23,9 +23,6 @@ done
 # and keeps it when it fails.
 W=$IDP_ROOT/eab
 mkdir -p "$W" || bail "no work folder"
-SMPP_PORT=$(idp_free_port) || bail "no free port"
-SMSC_HTTP=$(idp_free_port) || bail "no free port"
-[ "$SMPP_PORT" != "$SMSC_HTTP" ] || bail "same port twice"
 SIM_PID=
 IDP_LIGHTTPD_PID=
 
@@ -41,16 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-SMSC_PORT=$SMPP_PORT SMSC_HTTP_PORT=$SMSC_HTTP \
-    node "$IDP_TOP/tests/smsc_sim.js" > "$W/smsc.log" 2>&1 &
-SIM_PID=$!
-for _ in $(seq 1 50); do
-	curl -fsS --noproxy '*' --max-time 2 \
-	    "http://127.0.0.1:$SMSC_HTTP/stats" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fsS --noproxy '*' --max-time 2 "http://127.0.0.1:$SMSC_HTTP/stats" \
-    >/dev/null 2>&1
+idp_smsc_start "$W/smsc.log"
 ok $? "the SMSC simulator starts" "$(tail -n 3 "$W/smsc.log")"
 
 # The guard trips after 5 sends to one 6-digit prefix with fewer than half

@@ -94,17 +94,8 @@ traced renewal "$IDP_PYTHON" -u "$here/renewal_flow.py" main \
 
 # Platforms: a real gateway (SMPP to the simulator) requires binding; the
 # guard and limits of test_eab.sh.
-SMPP_PORT=$(idp_free_port) || bail "no free port"
-SMSC_HTTP=$(idp_free_port) || bail "no free port"
-[ "$SMPP_PORT" != "$SMSC_HTTP" ] || bail "same port twice"
-SMSC_PORT=$SMPP_PORT SMSC_HTTP_PORT=$SMSC_HTTP \
-    node "$IDP_TOP/tests/smsc_sim.js" > "$IDP_ROOT/smsc.log" 2>&1 &
-SIM_PID=$!
-for _ in $(seq 1 50); do
-	curl -fsS --noproxy '*' --max-time 2 \
-	    "http://127.0.0.1:$SMSC_HTTP/stats" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+idp_smsc_start "$IDP_ROOT/smsc.log" ||
+    bail "the SMSC simulator does not start: $(tail -n 3 "$IDP_ROOT/smsc.log")"
 cat > "$IDP_ROOT/eab.conf" <<JSON
 { "sms_gateway": "smpp://idprover:s3cret@127.0.0.1:$SMPP_PORT?source_addr=IdpTest",
   "sms_timeout_ms": 2000,
